@@ -1,0 +1,3 @@
+export * from "./clock.js";
+export * from "./scheduler.js";
+export * from "./transport.js";

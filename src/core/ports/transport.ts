@@ -1,0 +1,67 @@
+/**
+ * The core's only view of the Waku network. Adapters: `src/transport/waku-transport.ts`
+ * (@waku/sdk light node) and `test/support/loopback-transport.ts` (in-process fake). Both pass
+ * `test/contract/transport.contract.ts`.
+ *
+ * Payloads crossing this port are already encrypted (or plain, for keyless channels): the
+ * transport never sees channel keys.
+ */
+
+/** A Waku message as the core sends it. Timestamp is filled in by the transport if absent. */
+export interface OutgoingWakuMessage {
+  contentTopic: string;
+  payload: Uint8Array;
+  meta?: Uint8Array;
+  /** Nanoseconds since the epoch; the transport sets it when absent. */
+  timestampNs?: bigint;
+}
+
+/** A Waku message as the network delivered it. */
+export interface IncomingWakuMessage {
+  contentTopic: string;
+  pubsubTopic: string;
+  payload: Uint8Array;
+  meta?: Uint8Array;
+  timestampNs: bigint;
+  /** 14/WAKU2-MESSAGE deterministic hash, hex without 0x. */
+  messageHash: string;
+}
+
+export type DeliveryMethod = "relay" | "lightpush";
+
+export type PublishFailureReason =
+  | "no_peers" // no peer offers the method right now: try another method or later
+  | "rate_limited" // 429 from the service node
+  | "too_large" // 413: never retry as is
+  | "invalid" // 400/420/421: never retry as is
+  | "timeout"
+  | "network"; // stream/connection failure: retry
+
+export type PublishResult =
+  | { ok: true; method: DeliveryMethod; messageHash: string; peers: number }
+  | { ok: false; method: DeliveryMethod; reason: PublishFailureReason; detail: string; messageHash: string };
+
+export type StoreQuery =
+  | { kind: "time"; contentTopic: string; startMs?: number; endMs?: number; forward?: boolean; pageSize?: number }
+  | { kind: "hashes"; messageHashes: string[] };
+
+export interface Availability {
+  relay: boolean;
+  lightpush: boolean;
+  filter: boolean;
+  store: boolean;
+}
+
+export type Unsubscribe = () => Promise<void>;
+
+export interface Transport {
+  publish(message: OutgoingWakuMessage, method: DeliveryMethod): Promise<PublishResult>;
+  /** Deliver every message on `contentTopic` to `onMessage` until unsubscribed. Duplicates possible. */
+  subscribe(contentTopic: string, onMessage: (message: IncomingWakuMessage) => void): Promise<Unsubscribe>;
+  /** Pages of stored messages; an empty iteration means nothing matched. Throws on transport failure. */
+  queryStore(query: StoreQuery): AsyncIterable<IncomingWakuMessage[]>;
+  /** Which methods have a usable peer right now. */
+  availability(): Availability;
+  /** Called whenever availability may have changed (peer connect/disconnect). Returns an unsubscribe. */
+  onAvailabilityChange(listener: (availability: Availability) => void): () => void;
+}
