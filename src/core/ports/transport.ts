@@ -12,6 +12,11 @@ export interface OutgoingWakuMessage {
   contentTopic: string;
   payload: Uint8Array;
   meta?: Uint8Array;
+  /**
+   * WakuMessage `version`: 0 for plain payloads, 1 for payloads sealed with the 26/WAKU2-PAYLOAD
+   * symmetric scheme (what `@waku/message-encryption`'s decoders expect). Defaults to 0.
+   */
+  version?: number;
   /** Nanoseconds since the epoch; the transport sets it when absent. */
   timestampNs?: bigint;
 }
@@ -22,6 +27,7 @@ export interface IncomingWakuMessage {
   pubsubTopic: string;
   payload: Uint8Array;
   meta?: Uint8Array;
+  version: number;
   timestampNs: bigint;
   /** 14/WAKU2-MESSAGE deterministic hash, hex without 0x. */
   messageHash: string;
@@ -43,7 +49,8 @@ export type PublishResult =
 
 export type StoreQuery =
   | { kind: "time"; contentTopic: string; startMs?: number; endMs?: number; forward?: boolean; pageSize?: number }
-  | { kind: "hashes"; messageHashes: string[] };
+  /** `contentTopic` routes the query to the right shard (autosharding) and decoder. */
+  | { kind: "hashes"; contentTopic: string; messageHashes: string[] };
 
 export interface Availability {
   relay: boolean;

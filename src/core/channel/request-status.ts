@@ -1,0 +1,78 @@
+/**
+ * One status per send request, aggregated over the Waku messages that carry it.
+ *
+ * A request is carried by one SDS message (payload fits in one Waku message) or by several
+ * (segments, including parity). Its status is the furthest stage that *enough* of its parts
+ * have reached to rebuild the payload on the other side:
+ *   queued -> propagated -> stored -> acknowledged
+ * For a segmented request "enough" means `needed` parts (the data-segment count): with
+ * Reed-Solomon parity any `needed` of the `total` segments rebuild the payload.
+ * `failed` only when so many parts failed that fewer than `needed` can still make it.
+ *
+ * Pure functions: the channel persists part states, and recomputes the request status from them.
+ */
+
+export type PartStage = "queued" | "propagated" | "stored" | "acknowledged" | "failed";
+
+export type RequestStatus =
+  | { state: "queued"; requestId: string; parts: number }
+  | { state: "propagated"; requestId: string; parts: number }
+  | { state: "stored"; requestId: string; parts: number }
+  | { state: "acknowledged"; requestId: string; parts: number; ackedBy: string[] }
+  | { state: "failed"; requestId: string; parts: number; reason: string };
+
+export interface PartState {
+  stage: PartStage;
+  /** Participants known to have acknowledged this part (SDS sender ids), where known. */
+  ackedBy?: readonly string[];
+  failureReason?: string;
+}
+
+const RANK: Record<Exclude<PartStage, "failed">, number> = {
+  queued: 0,
+  propagated: 1,
+  stored: 2,
+  acknowledged: 3,
+};
+
+/**
+ * Status of a request from its parts' states. `needed` is how many parts suffice to rebuild the
+ * payload (1 for a single message, the data-segment count for a segmented one).
+ */
+export function aggregateRequestStatus(requestId: string, parts: readonly PartState[], needed: number): RequestStatus {
+  const total = parts.length;
+  const failed = parts.filter((part) => part.stage === "failed");
+  if (total === 0 || total - failed.length < needed) {
+    const reason = failed.find((part) => part.failureReason)?.failureReason ?? "no part of the request could be delivered";
+    return { state: "failed", requestId, parts: total, reason };
+  }
+  // The stage reached by at least `needed` live parts: sort ranks descending, take the needed-th.
+  const ranks = parts
+    .filter((part) => part.stage !== "failed")
+    .map((part) => RANK[part.stage as Exclude<PartStage, "failed">])
+    .sort((a, b) => b - a);
+  const reached = ranks[Math.max(0, Math.min(needed, ranks.length) - 1)] ?? 0;
+  switch (reached) {
+    case 0:
+      return { state: "queued", requestId, parts: total };
+    case 1:
+      return { state: "propagated", requestId, parts: total };
+    case 2:
+      return { state: "stored", requestId, parts: total };
+    default: {
+      // Acknowledged by a participant only if they acknowledged enough parts to rebuild it.
+      const counts = new Map<string, number>();
+      for (const part of parts) {
+        if (part.stage !== "acknowledged") continue;
+        for (const who of new Set(part.ackedBy ?? [])) counts.set(who, (counts.get(who) ?? 0) + 1);
+      }
+      const ackedBy = [...counts].filter(([, count]) => count >= needed).map(([who]) => who).sort();
+      return { state: "acknowledged", requestId, parts: total, ackedBy };
+    }
+  }
+}
+
+/** True once a status can no longer change. */
+export function isFinal(status: RequestStatus): boolean {
+  return status.state === "failed";
+}
