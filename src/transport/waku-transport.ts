@@ -118,6 +118,10 @@ export class WakuTransport implements Transport {
     };
   }
 
+  messageHash(message: OutgoingWakuMessage & { timestampNs: bigint }): string {
+    return this.prepare(message).messageHash;
+  }
+
   /** The proto message exactly as it will go on the wire, and its 14/WAKU2-MESSAGE hash. */
   prepare(message: OutgoingWakuMessage): { proto: IProtoMessage; pubsubTopic: string; messageHash: string } {
     const routingInfo = this.routingInfoFor(message.contentTopic);

@@ -62,6 +62,12 @@ export interface Availability {
 export type Unsubscribe = () => Promise<void>;
 
 export interface Transport {
+  /**
+   * The 14/WAKU2-MESSAGE hash this message will have on the network (hex, no 0x). Only the
+   * transport knows the pubsub topic (autosharding) that goes into it; the delivery service
+   * needs it before the first publish so a task is keyed and saved first.
+   */
+  messageHash(message: OutgoingWakuMessage & { timestampNs: bigint }): string;
   publish(message: OutgoingWakuMessage, method: DeliveryMethod): Promise<PublishResult>;
   /** Deliver every message on `contentTopic` to `onMessage` until unsubscribed. Duplicates possible. */
   subscribe(contentTopic: string, onMessage: (message: IncomingWakuMessage) => void): Promise<Unsubscribe>;

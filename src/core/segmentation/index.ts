@@ -1,0 +1,6 @@
+export * from "./limits.js";
+export * from "./reed-solomon.js";
+export * from "./segment-codec.js";
+export * from "./segmenter.js";
+export * from "./segment-store.js";
+export * from "./reassembler.js";
