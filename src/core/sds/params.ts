@@ -1,0 +1,169 @@
+/**
+ * SDS channel parameters and their defaults.
+ *
+ * Bandwidth budget: the SDS overhead (everything but the content) stays at most ~4 KiB per
+ * message at these defaults. @waku/sds's defaults cost 18,752 B of bloom filter on every
+ * message plus ~110 B per history entry x 200 = 41.7 KB for a 1 KiB message.
+ *
+ * Defaults and why:
+ * - causalHistorySize 16: ~88 B per entry with our 32-hex-char ids (~120 B with @waku/sds's
+ *   64-char ids) => 1.4-1.9 KB. Causal history is the deterministic ack and the only way a
+ *   receiver learns which ids it is missing (with their retrieval hints); 16 covers every
+ *   message of a quiet channel and, in a burst, the bloom acks the rest while dependency
+ *   retrieval recurses through the history of retrieved messages.
+ * - bloom "compact", capacity 1,000, error rate 0.001: k = 10, 15,000 bits = 1,880 B. It holds
+ *   the newest 1,000 ids we received/sent, i.e. the whole resend window of a channel doing a
+ *   few messages per second. 0.001 matches @waku/sds's rate; with two hits required
+ *   (possibleAckThreshold) a false ack needs two false positives. A false ack is not a loss:
+ *   the receiver still learns the id from later causal histories and retrieves it by hint.
+ *   See `bloom-port.ts` for why it travels outside field 12.
+ * - possibleAckThreshold 2: @waku/sds's value (bloom hits from distinct carrier messages).
+ * - resend 8 s initial, x2, capped at 10 min, 12 transmissions (~1 h) with +-20 % jitter: a
+ *   live peer acks within the ack-sync delay (<= 3 s) + network, so 8 s avoids needless
+ *   resends; @waku/sds retries every 30 s x 10 without backoff. After the last transmission
+ *   and one more interval without ack the message is "expired" (final).
+ * - ackSyncDelay 0.5-3 s: after delivering content we owe an ack; a randomised short delay
+ *   lets a content message of ours carry it instead, and spreads peers' syncs.
+ * - syncInterval 30-60 s: heartbeat sync while something is pending (unacked outgoing,
+ *   missing dependencies, buffered messages).
+ * - idleSyncInterval 5-10 min: a settled channel (with history) still syncs now and then, so a
+ *   peer that missed the channel's last messages (tail loss: nothing later references them,
+ *   and their senders already got an ack from someone else) learns their ids and retrieves
+ *   them. @waku/sds syncs every 0-60 s forever; 5-10 min keeps an MV3 worker asleep between
+ *   `chrome.alarms` wake-ups and costs ~3.5 KB per participant per ~7 min. null disables it
+ *   (then tail-loss recovery relies on the caller's store query on reconnect).
+ * - irretrievableAfterMs 10 min: a dependency not retrieved by then is declared lost and its
+ *   dependents are delivered (flagged `afterLoss`) instead of waiting forever (@waku/sds drops
+ *   the dependents instead).
+ * - maxHistoryRecords 10,000: dedup horizon (ids older than that are forgotten).
+ * - maxFinalOutgoing 1,000: acked/expired records kept (ack state queries, idempotency keys).
+ * - maxBufferedMessages 5,000: messages waiting for dependencies; beyond it new ones are
+ *   refused (the sender resends later).
+ * - maxMissingRecords 10,000: dependencies tracked for retrieval; a hostile peer listing
+ *   thousands of made-up ids cannot grow our state without bound (untracked ones still time
+ *   out through the buffered message that waits for them).
+ * - maxLostRecords 1,000, maxAckers 16: bounded bookkeeping.
+ */
+import { invalidParams } from "../../shared/errors.js";
+import type { BloomSpec } from "./bloom-port.js";
+
+export interface DelayRange {
+  readonly minMs: number;
+  readonly maxMs: number;
+}
+
+export interface SdsParams {
+  readonly causalHistorySize: number;
+  readonly bloom: BloomSpec;
+  readonly possibleAckThreshold: number;
+  readonly resend: {
+    readonly initialDelayMs: number;
+    readonly multiplier: number;
+    readonly maxDelayMs: number;
+    /** Total transmissions including the first one. */
+    readonly maxTransmissions: number;
+    /** Relative jitter in [0, 1): each delay is scaled by a factor in [1 - j, 1 + j]. */
+    readonly jitter: number;
+  };
+  readonly ackSyncDelay: DelayRange;
+  /** Heartbeat sync while something is pending; null disables it. */
+  readonly syncInterval: DelayRange | null;
+  /** Sync of a settled channel (tail-loss recovery); null disables it. */
+  readonly idleSyncInterval: DelayRange | null;
+  readonly irretrievableAfterMs: number;
+  readonly maxHistoryRecords: number;
+  readonly maxFinalOutgoing: number;
+  readonly maxBufferedMessages: number;
+  readonly maxMissingRecords: number;
+  readonly maxLostRecords: number;
+  readonly maxAckers: number;
+  /** Random bytes per message id (hex-encoded: twice as many characters). */
+  readonly messageIdBytes: number;
+}
+
+export const DEFAULT_SDS_PARAMS: SdsParams = {
+  causalHistorySize: 16,
+  bloom: { placement: "compact", capacity: 1_000, errorRate: 0.001 },
+  possibleAckThreshold: 2,
+  resend: { initialDelayMs: 8_000, multiplier: 2, maxDelayMs: 600_000, maxTransmissions: 12, jitter: 0.2 },
+  ackSyncDelay: { minMs: 500, maxMs: 3_000 },
+  syncInterval: { minMs: 30_000, maxMs: 60_000 },
+  idleSyncInterval: { minMs: 300_000, maxMs: 600_000 },
+  irretrievableAfterMs: 600_000,
+  maxHistoryRecords: 10_000,
+  maxFinalOutgoing: 1_000,
+  maxBufferedMessages: 5_000,
+  maxMissingRecords: 10_000,
+  maxLostRecords: 1_000,
+  maxAckers: 16,
+  messageIdBytes: 16,
+};
+
+/** @waku/sds-like parameters (200 history entries, 18,752 B bloom in field 12). */
+export const WAKU_SDS_COMPATIBLE_PARAMS: Partial<SdsParamsInput> = {
+  causalHistorySize: 200,
+  bloom: { placement: "waku", capacity: 10_000, errorRate: 0.001 },
+};
+
+export type SdsParamsInput = {
+  [K in keyof SdsParams]?: SdsParams[K] extends object | null ? Partial<NonNullable<SdsParams[K]>> | SdsParams[K] : SdsParams[K];
+};
+
+function positiveInt(name: string, value: number, min = 1): number {
+  if (!Number.isInteger(value) || value < min) throw invalidParams(`${name} must be an integer >= ${min}`, { [name]: value });
+  return value;
+}
+
+function range(name: string, value: DelayRange): DelayRange {
+  if (!(value.minMs >= 0 && value.maxMs >= value.minMs && Number.isFinite(value.maxMs))) {
+    throw invalidParams(`${name} must satisfy 0 <= minMs <= maxMs`, { [name]: value });
+  }
+  return value;
+}
+
+/** Merge `input` over the defaults and validate; throws InvalidParams. */
+export function resolveSdsParams(input: SdsParamsInput = {}): SdsParams {
+  const d = DEFAULT_SDS_PARAMS;
+  const bloom: BloomSpec = { ...d.bloom, ...input.bloom };
+  const resend = { ...d.resend, ...input.resend };
+  const syncInterval = input.syncInterval === null ? null : { ...d.syncInterval!, ...input.syncInterval };
+  const idleSyncInterval = input.idleSyncInterval === null ? null : { ...d.idleSyncInterval!, ...input.idleSyncInterval };
+  const params: SdsParams = {
+    causalHistorySize: positiveInt("causalHistorySize", input.causalHistorySize ?? d.causalHistorySize, 0),
+    bloom,
+    possibleAckThreshold: positiveInt("possibleAckThreshold", input.possibleAckThreshold ?? d.possibleAckThreshold),
+    resend,
+    ackSyncDelay: range("ackSyncDelay", { ...d.ackSyncDelay, ...input.ackSyncDelay }),
+    syncInterval: syncInterval === null ? null : range("syncInterval", syncInterval),
+    idleSyncInterval: idleSyncInterval === null ? null : range("idleSyncInterval", idleSyncInterval),
+    irretrievableAfterMs: positiveInt("irretrievableAfterMs", input.irretrievableAfterMs ?? d.irretrievableAfterMs),
+    maxHistoryRecords: positiveInt("maxHistoryRecords", input.maxHistoryRecords ?? d.maxHistoryRecords),
+    maxFinalOutgoing: positiveInt("maxFinalOutgoing", input.maxFinalOutgoing ?? d.maxFinalOutgoing, 0),
+    maxBufferedMessages: positiveInt("maxBufferedMessages", input.maxBufferedMessages ?? d.maxBufferedMessages),
+    maxMissingRecords: positiveInt("maxMissingRecords", input.maxMissingRecords ?? d.maxMissingRecords),
+    maxLostRecords: positiveInt("maxLostRecords", input.maxLostRecords ?? d.maxLostRecords, 0),
+    maxAckers: positiveInt("maxAckers", input.maxAckers ?? d.maxAckers),
+    messageIdBytes: positiveInt("messageIdBytes", input.messageIdBytes ?? d.messageIdBytes, 8),
+  };
+  switch (bloom.placement) {
+    case "compact":
+    case "waku":
+    case "none":
+      break;
+    default: {
+      const unknown: never = bloom.placement;
+      throw invalidParams(`bloom.placement must be "compact", "waku" or "none"`, { placement: unknown });
+    }
+  }
+  positiveInt("bloom.capacity", bloom.capacity);
+  if (!(bloom.errorRate > 0 && bloom.errorRate < 1)) throw invalidParams("bloom.errorRate must be in (0, 1)", { errorRate: bloom.errorRate });
+  if (params.maxHistoryRecords < Math.max(params.causalHistorySize, bloom.capacity)) {
+    throw invalidParams("maxHistoryRecords must be >= causalHistorySize and bloom.capacity");
+  }
+  positiveInt("resend.maxTransmissions", resend.maxTransmissions);
+  if (!(resend.initialDelayMs > 0 && resend.multiplier >= 1 && resend.maxDelayMs >= resend.initialDelayMs)) {
+    throw invalidParams("resend needs initialDelayMs > 0, multiplier >= 1, maxDelayMs >= initialDelayMs", resend);
+  }
+  if (!(resend.jitter >= 0 && resend.jitter < 1)) throw invalidParams("resend.jitter must be in [0, 1)", resend);
+  return params;
+}

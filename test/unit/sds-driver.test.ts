@@ -1,0 +1,107 @@
+/** SdsDueDriver: time-driven resends and syncs through the Scheduler port, under fake timers. */
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { systemScheduler } from "../../src/core/ports/scheduler.js";
+import type { Clock } from "../../src/core/ports/clock.js";
+import { SdsDueDriver } from "../../src/core/sds/driver.js";
+import type { DueResult } from "../../src/core/sds/channel.js";
+import { openChannel, text } from "../support/sds-fixtures.js";
+
+const clock: Clock = { now: () => Date.now() };
+
+describe("SdsDueDriver (vitest fake timers)", () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+    vi.setSystemTime(1_700_000_000_000);
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("fires resends at the backoff schedule and stops once acknowledged", async () => {
+    const params = { resend: { initialDelayMs: 8_000, multiplier: 2, maxDelayMs: 600_000, maxTransmissions: 12, jitter: 0 }, syncInterval: null, idleSyncInterval: null };
+    const alice = await openChannel("alice", { clock, params });
+    const bob = await openChannel("bob", { clock, params });
+    const resends: number[] = [];
+    const errors: unknown[] = [];
+    const start = Date.now();
+    const driver = new SdsDueDriver({
+      channel: alice,
+      scheduler: systemScheduler,
+      clock,
+      onDue: (r: DueResult) => void resends.push(...r.resend.map(() => Date.now() - start)),
+      onError: (e) => errors.push(e),
+    });
+    driver.start();
+    const m = await alice.wrapOutgoing(text("hello"));
+    driver.poke();
+    await vi.advanceTimersByTimeAsync(7_999);
+    expect(resends).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(resends).toEqual([8_000]);
+    await vi.advanceTimersByTimeAsync(16_000);
+    expect(resends).toEqual([8_000, 24_000]);
+
+    if (m.status !== "new") throw new Error("expected new");
+    await bob.receive(m.bytes);
+    const ack = await bob.wrapOutgoing(text("ack"));
+    if (ack.status !== "new") throw new Error("expected new");
+    await alice.receive(ack.bytes);
+    driver.poke();
+    await vi.advanceTimersByTimeAsync(3_600_000);
+    expect(resends).toEqual([8_000, 24_000]);
+    expect(errors).toEqual([]);
+    expect(vi.getTimerCount()).toBe(0); // settled, sync disabled: no timer left
+    driver.stop();
+  });
+
+  it("sends an ack sync after the randomised ack delay and nothing after stop()", async () => {
+    const alice = await openChannel("alice", { clock });
+    const bob = await openChannel("bob", { clock, params: { ackSyncDelay: { minMs: 500, maxMs: 3_000 } } });
+    const syncs: number[] = [];
+    const start = Date.now();
+    const driver = new SdsDueDriver({
+      channel: bob,
+      scheduler: systemScheduler,
+      clock,
+      onDue: (r) => void (r.sync !== undefined && syncs.push(Date.now() - start)),
+      onError: (e) => {
+        throw e;
+      },
+    });
+    driver.start();
+    const m = await alice.wrapOutgoing(text("x"));
+    if (m.status !== "new") throw new Error("expected new");
+    await bob.receive(m.bytes);
+    driver.poke();
+    await vi.advanceTimersByTimeAsync(3_000);
+    expect(syncs.length).toBe(1);
+    expect(syncs[0]).toBeGreaterThanOrEqual(500);
+    driver.stop();
+    expect(vi.getTimerCount()).toBe(0);
+    await vi.advanceTimersByTimeAsync(3_600_000);
+    expect(syncs.length).toBe(1);
+  });
+
+  it("reports a failing onDue and retries after a pause instead of spinning", async () => {
+    const alice = await openChannel("alice", { clock, params: { resend: { jitter: 0 } } });
+    const errors: unknown[] = [];
+    let calls = 0;
+    const driver = new SdsDueDriver({
+      channel: alice,
+      scheduler: systemScheduler,
+      clock,
+      onDue: () => {
+        calls++;
+        throw new Error("transport down");
+      },
+      onError: (e) => errors.push(e),
+    });
+    await alice.wrapOutgoing(text("x"));
+    driver.start();
+    await vi.advanceTimersByTimeAsync(8_000);
+    expect(errors.length).toBe(1);
+    await vi.advanceTimersByTimeAsync(500);
+    expect(calls).toBe(1);
+    driver.stop();
+  });
+});
