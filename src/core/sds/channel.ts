@@ -255,7 +255,7 @@ export class SdsChannel {
       step.write({ op: "putOutgoing", record });
       this.appendHistory(step, { messageId, senderId: this.senderId, lamport, own: true });
       // Our message carries our causal history: it pays any ack we owed.
-      step.patchMeta({ lamport, ackOwed: false });
+      step.patchMeta({ lamport, ...this.ackDebtAfterCarrier(step) });
       this.rescheduleSync(step);
       return { status: "new", messageId, bytes, ephemeral: false, lamport };
     });
@@ -446,7 +446,12 @@ export class SdsChannel {
       own: false,
       ...(record.retrievalHint !== undefined ? { retrievalHint: record.retrievalHint } : {}),
     });
-    step.patchMeta({ nextInboxSeq: seq + 1, lamport: observeLamport(state.meta.lamport, record.lamport), ackOwed: true });
+    step.patchMeta({
+      nextInboxSeq: seq + 1,
+      lamport: observeLamport(state.meta.lamport, record.lamport),
+      ackOwed: true,
+      ackBacklog: (state.meta.ackBacklog ?? 0) + 1,
+    });
     step.events.push({ type: "delivered", delivery });
     return delivery;
   }
@@ -518,7 +523,7 @@ export class SdsChannel {
       const meta = step.state.meta;
       if (meta.syncDueAt !== null && meta.syncDueAt <= step.now) {
         sync = this.buildSync(step);
-        step.patchMeta({ ackOwed: false, syncDueAt: null, syncReason: null });
+        step.patchMeta({ ...(sync !== undefined ? this.ackDebtAfterCarrier(step) : { ackOwed: false }), syncDueAt: null, syncReason: null });
       }
       this.rescheduleSync(step);
       return { resend, ...(sync !== undefined ? { sync } : {}), expired, lost, delivered };
@@ -576,6 +581,21 @@ export class SdsChannel {
    * Sync policy: soon after delivering content (ack owed); heartbeat while work is pending;
    * rarely once settled (tail-loss recovery); never for a channel without history.
    */
+  /**
+   * A message of ours (content or sync) just carried our causal history and bloom filter. If
+   * the window covered every delivery since our last message the debt is paid; otherwise the
+   * older deliveries rely on bloom hits, and peers count an ack only after
+   * `possibleAckThreshold` distinct carriers, so we keep owing syncs until that many went out.
+   */
+  private ackDebtAfterCarrier(step: Step): Pick<ChannelMetaRecord, "ackOwed" | "ackBacklog" | "bloomCarriers"> {
+    const meta = step.state.meta;
+    const backlog = meta.ackBacklog ?? 0;
+    if (backlog <= this.params.causalHistorySize) return { ackOwed: false, ackBacklog: 0, bloomCarriers: 0 };
+    const carriers = (meta.bloomCarriers ?? 0) + 1;
+    if (carriers >= this.params.possibleAckThreshold) return { ackOwed: false, ackBacklog: 0, bloomCarriers: 0 };
+    return { ackOwed: true, ackBacklog: backlog, bloomCarriers: carriers };
+  }
+
   private rescheduleSync(step: Step): void {
     const meta = step.state.meta;
     let reason: SyncReason | null = null;

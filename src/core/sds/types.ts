@@ -79,6 +79,14 @@ export interface ChannelMetaRecord {
   readonly syncReason: SyncReason | null;
   /** True while we delivered content that none of our outgoing messages acknowledged yet. */
   readonly ackOwed: boolean;
+  /**
+   * Deliveries since our last message that covered them. When more than the causal-history
+   * window, the older ones are acknowledged only through our bloom filter, which needs
+   * `possibleAckThreshold` distinct carriers: we keep owing syncs until that many went out.
+   */
+  readonly ackBacklog?: number;
+  /** Bloom-only carriers sent for the current backlog. */
+  readonly bloomCarriers?: number;
   readonly createdAt: number;
 }
 

@@ -108,12 +108,21 @@ export class SegmentReassembler {
     return { partialSets: this.sets.size, bufferedBytes: this.bufferedBytes, completedRemembered: this.completed.size };
   }
 
-  accept(segment: SegmentMessage, scope = ""): Promise<ReassemblyResult> {
+  /**
+   * Add one segment. `onComplete`, when given, runs with the rebuilt payload BEFORE the set is
+   * deleted and marked complete in the store: persist the payload there, idempotently (keyed by
+   * `setId`). If it throws, the set stays as it was and `accept` rejects with its error.
+   */
+  accept(
+    segment: SegmentMessage,
+    scope = "",
+    onComplete?: (payload: Uint8Array, setId: string) => Promise<void>,
+  ): Promise<ReassemblyResult> {
     return this.serial(async () => {
       if (!this.started) throw new Error("SegmentReassembler.accept called before start()");
       const now = this.deps.clock.now();
       if (now - this.lastSweepAtMs >= 60_000) await this.sweepNow(now);
-      return this.acceptNow(segment, scope, now);
+      return this.acceptNow(segment, scope, now, onComplete);
     });
   }
 
@@ -134,7 +143,12 @@ export class SegmentReassembler {
     return next;
   }
 
-  private async acceptNow(segment: SegmentMessage, scope: string, now: number): Promise<ReassemblyResult> {
+  private async acceptNow(
+    segment: SegmentMessage,
+    scope: string,
+    now: number,
+    onComplete?: (payload: Uint8Array, setId: string) => Promise<void>,
+  ): Promise<ReassemblyResult> {
     const k = segment.segmentsCount;
     const m = segment.paritySegmentsCount;
     const setId = `${scope}/${toHex(segment.entireMessageHash)}`;
@@ -206,6 +220,20 @@ export class SegmentReassembler {
     for (const s of stored) if (s.shard < k + m && set.received.includes(s.shard)) shards[s.shard] = s.payload;
     shards[shard] = segment.payload;
     const outcome = this.rebuild(set, shards);
+    // The consumer persists the payload first: a crash between its write and ours replays the
+    // segments into a set that still exists, so the payload is rebuilt again, never lost.
+    if (outcome.ok && onComplete) {
+      try {
+        await onComplete(outcome.payload, setId);
+      } catch (error) {
+        // Undo this segment's in-memory effect: the store never saw it, so a replay must count.
+        set.received.pop();
+        set.bytes -= length;
+        this.bufferedBytes -= length;
+        if (set.received.length === 0) this.forgetSet(set);
+        throw error;
+      }
+    }
     this.forgetSet(set);
     (batch.deleteSets ??= []).push(setId);
     if (outcome.ok) {

@@ -1,0 +1,55 @@
+/**
+ * Coalesces ChannelStore writes: every batch submitted in the same turn of the event loop goes
+ * into one `write` (one IndexedDB transaction). This is what lets a burst of `send` calls be
+ * accepted at thousands per second while each caller still hears back only once its own
+ * record is durable.
+ *
+ * Guarantees: a caller's promise resolves only after a `write` containing its batch committed,
+ * and rejects with that write's error otherwise; writes never overlap and keep submission order.
+ */
+import type { ChannelStore, ChannelStoreBatch } from "./channel-store.js";
+import type { OutboxRequest } from "./types.js";
+
+interface Pending {
+  batch: Required<ChannelStoreBatch>;
+  waiters: { resolve: () => void; reject: (error: unknown) => void }[];
+}
+
+const emptyBatch = (): Required<ChannelStoreBatch> => ({ channels: [], requests: [], inbox: [], segmentCarriers: [] });
+
+export class BatchWriter {
+  private pending: Pending | undefined;
+  private flushing: Promise<void> = Promise.resolve();
+
+  constructor(private readonly store: ChannelStore) {}
+
+  write(batch: ChannelStoreBatch): Promise<void> {
+    if (!this.pending) {
+      const pending: Pending = { batch: emptyBatch(), waiters: [] };
+      this.pending = pending;
+      // Flush after the current turn, behind any flush already running.
+      this.flushing = this.flushing.then(() => Promise.resolve()).then(() => this.flush(pending));
+    }
+    const target = this.pending.batch;
+    target.channels.push(...(batch.channels ?? []));
+    target.requests.push(...(batch.requests ?? []));
+    target.inbox.push(...(batch.inbox ?? []));
+    target.segmentCarriers.push(...(batch.segmentCarriers ?? []));
+    return new Promise<void>((resolve, reject) => this.pending?.waiters.push({ resolve, reject }));
+  }
+
+  private async flush(pending: Pending): Promise<void> {
+    if (this.pending === pending) this.pending = undefined;
+    const batch = pending.batch;
+    // Last write wins per request id: keep only the newest copy of each.
+    const requests = new Map<string, OutboxRequest>();
+    for (const request of batch.requests) requests.set(request.requestId, request);
+    batch.requests = [...requests.values()];
+    try {
+      await this.store.write(batch);
+      for (const waiter of pending.waiters) waiter.resolve();
+    } catch (error) {
+      for (const waiter of pending.waiters) waiter.reject(error);
+    }
+  }
+}

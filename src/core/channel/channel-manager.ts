@@ -1,0 +1,349 @@
+/**
+ * ChannelManager: the services every channel of a profile shares, and the channels themselves.
+ *
+ * Shared: one delivery service (bounded publishes in flight, store confirmation, backoff), one
+ * rate limiter (one epoch budget for the whole profile), one segment reassembler (bounded
+ * memory across channels), one filter subscription per content topic. The manager routes
+ * rate-limiter releases to encryption + delivery, and delivery events back to the channel that
+ * owns the message (through the task's tag).
+ *
+ * Lifecycle: `start` loads every known channel and resumes its pending work (outbox, resends,
+ * hand-offs, missing dependencies) before returning; `stop` stops timers and waits for work
+ * in flight. Nothing here needs the process to stay alive: all state is in the stores.
+ */
+import { invalidParams } from "../../shared/errors.js";
+import type { Clock } from "../ports/clock.js";
+import type { Scheduler } from "../ports/scheduler.js";
+import type { Availability, IncomingWakuMessage, Transport, Unsubscribe } from "../ports/transport.js";
+import { CHANNEL_KEY_BYTES, SEALED_PAYLOAD_VERSION, type PayloadCipher } from "../crypto/cipher.js";
+import type { DecryptStats } from "../crypto/open-or-drop.js";
+import { DeliveryService, type DeliveryOptions } from "../delivery/delivery-service.js";
+import type { DeliveryStore } from "../delivery/store.js";
+import type { DeliveryEvent } from "../delivery/types.js";
+import { RateLimiter, type RateLimitOptions } from "../ratelimit/rate-limiter.js";
+import type { RateLimitStore } from "../ratelimit/store.js";
+import type { RateLimitEntry } from "../ratelimit/types.js";
+import {
+  DEFAULT_MAX_PAYLOAD_BYTES,
+  DEFAULT_PARITY_RATE,
+  DEFAULT_SEGMENT_SIZE,
+  SegmentReassembler,
+  type Keccak256,
+  type ReassemblyLimits,
+  type SegmentStore,
+} from "../segmentation/index.js";
+import { SdsChannel, cryptoRandom, type SdsCodec, type SdsParamsInput, type SdsRandom, type SdsStore } from "../sds/index.js";
+import { toHex } from "../sds/random.js";
+import { BatchWriter } from "./batch-writer.js";
+import type { ChannelStore } from "./channel-store.js";
+import { ReliableChannel, type ChannelContext, type ChannelLimits, type OutgoingItem } from "./reliable-channel.js";
+import type { ChannelConfig } from "./types.js";
+import { SEGMENT_META } from "./wire-marker.js";
+
+export interface ChannelStores {
+  channels: ChannelStore;
+  sds: SdsStore;
+  delivery: DeliveryStore;
+  segments: SegmentStore;
+  rateLimit: RateLimitStore<OutgoingItem>;
+}
+
+export interface ChannelManagerDeps {
+  stores: ChannelStores;
+  transport: Transport;
+  clock: Clock;
+  scheduler: Scheduler;
+  cipher: PayloadCipher;
+  codec: SdsCodec;
+  keccak256: Keccak256;
+  random?: SdsRandom;
+  reportError?: (error: unknown) => void;
+}
+
+export interface ChannelManagerOptions {
+  sds?: SdsParamsInput;
+  delivery?: Partial<DeliveryOptions>;
+  rateLimit?: Partial<RateLimitOptions>;
+  reassembly?: Partial<ReassemblyLimits>;
+  limits?: Partial<ChannelLimits>;
+}
+
+export const DEFAULT_CHANNEL_LIMITS: ChannelLimits = {
+  maxPayloadBytes: DEFAULT_MAX_PAYLOAD_BYTES,
+  segmentSize: DEFAULT_SEGMENT_SIZE,
+  parityRate: DEFAULT_PARITY_RATE,
+  // @waku/sdk's ReliableChannel retries missing messages every 10 s; so do we, but only while
+  // something is missing.
+  retrievalIntervalMs: 10_000,
+  // A new channel pulls the last day of history from the store (store nodes keep ~30 days).
+  initialHistoryMs: 24 * 60 * 60_000,
+  maxIdempotencyKeyChars: 256,
+  activeRequestCache: 2_000,
+};
+
+export interface OpenChannelParams {
+  channelId: string;
+  contentTopic: string;
+  participantId: string;
+  key?: Uint8Array;
+}
+
+const CHANNEL_ID = /^[A-Za-z0-9._~:/-]{1,128}$/;
+const CONTENT_TOPIC = /^\/[^/\s]+\/[^/\s]+\/[^/\s]+\/[^/\s]+$/;
+
+export class ChannelManager {
+  private readonly channels = new Map<string, ReliableChannel>();
+  private readonly opening = new Map<string, Promise<ReliableChannel>>();
+  private readonly subscriptions = new Map<string, Promise<Unsubscribe | undefined>>();
+  private readonly delivery: DeliveryService;
+  private readonly rateLimiter: RateLimiter<OutgoingItem>;
+  private readonly reassembler: SegmentReassembler;
+  private readonly writer: BatchWriter;
+  private readonly limits: ChannelLimits;
+  private readonly reportError: (error: unknown) => void;
+  private readonly random: SdsRandom;
+  readonly decryptStats: DecryptStats = { decryptFailures: 0 };
+  private unsubscribeDelivery: (() => void) | undefined;
+  private unsubscribeAvailability: (() => void) | undefined;
+  private lastAvailability: Availability;
+  private stopped = false;
+  /** Resolves once the rate limiter loaded its queue; channels may resume before that. */
+  private readonly limiterStarted: Promise<void>;
+  private markLimiterStarted!: () => void;
+
+  private constructor(
+    private readonly deps: ChannelManagerDeps,
+    private readonly options: ChannelManagerOptions,
+  ) {
+    this.limits = { ...DEFAULT_CHANNEL_LIMITS, ...options.limits };
+    this.reportError = deps.reportError ?? ((error) => console.error("[channels]", error));
+    this.random = deps.random ?? cryptoRandom;
+    this.writer = new BatchWriter(deps.stores.channels);
+    this.delivery = new DeliveryService(
+      {
+        transport: deps.transport,
+        store: deps.stores.delivery,
+        clock: deps.clock,
+        scheduler: deps.scheduler,
+        hashMessage: (message) => deps.transport.messageHash(message),
+        random: () => this.random.unit(),
+        reportError: this.reportError,
+      },
+      options.delivery,
+    );
+    this.rateLimiter = new RateLimiter<OutgoingItem>(
+      {
+        store: deps.stores.rateLimit,
+        clock: deps.clock,
+        scheduler: deps.scheduler,
+        dispatch: (entry) => this.dispatch(entry),
+        reportError: this.reportError,
+      },
+      options.rateLimit,
+    );
+    this.reassembler = new SegmentReassembler(
+      { store: deps.stores.segments, clock: deps.clock, keccak256: deps.keccak256 },
+      { maxPayloadBytes: this.limits.maxPayloadBytes, ...options.reassembly },
+    );
+    this.lastAvailability = deps.transport.availability();
+    this.limiterStarted = new Promise<void>((resolve) => {
+      this.markLimiterStarted = resolve;
+    });
+  }
+
+  /** Load stores, resume every known channel, subscribe, and catch up from the store. */
+  static async start(deps: ChannelManagerDeps, options: ChannelManagerOptions = {}): Promise<ChannelManager> {
+    const manager = new ChannelManager(deps, options);
+    await manager.startServices();
+    return manager;
+  }
+
+  private async startServices(): Promise<void> {
+    this.unsubscribeDelivery = this.delivery.onEvent((event) => this.onDeliveryEvent(event));
+    this.unsubscribeAvailability = this.deps.transport.onAvailabilityChange((availability) => this.onAvailability(availability));
+    await this.reassembler.start();
+    await this.delivery.start();
+    // Channels before the limiter: its queued releases need their channel to exist. Channels
+    // that resume work meanwhile wait for the limiter through `enqueue`.
+    for (const config of await this.deps.stores.channels.loadChannels()) await this.openKnown(config);
+    await this.rateLimiter.start();
+    this.markLimiterStarted();
+  }
+
+  /** Open a channel (creating it durably on first use). Re-opening returns the same channel. */
+  async openChannel(params: OpenChannelParams): Promise<ReliableChannel> {
+    if (this.stopped) throw new Error("ChannelManager is stopped");
+    validateOpenParams(params);
+    const existing = this.channels.get(params.channelId) ?? (await this.opening.get(params.channelId));
+    if (existing) {
+      if (existing.contentTopic !== params.contentTopic || existing.participantId !== params.participantId) {
+        throw invalidParams("channel already open with another content topic or participant id", { channelId: params.channelId });
+      }
+      return existing;
+    }
+    const config: ChannelConfig = {
+      channelId: params.channelId,
+      contentTopic: params.contentTopic,
+      participantId: params.participantId,
+      ...(params.key ? { key: params.key.slice() } : {}),
+      createdAtMs: this.deps.clock.now(),
+    };
+    await this.writer.write({ channels: [config] });
+    return this.openKnown(config);
+  }
+
+  channel(channelId: string): ReliableChannel | undefined {
+    return this.channels.get(channelId);
+  }
+
+  listChannels(): ReliableChannel[] {
+    return [...this.channels.values()];
+  }
+
+  /** Messages still waiting for the network (for badges and keep-alive decisions). */
+  pendingDeliveries(): number {
+    return this.delivery.pendingCount() + this.rateLimiter.queuedCount();
+  }
+
+  /** When the next timed work is due (ms), for a `chrome.alarms` wake-up. */
+  nextWakeAtMs(): number | undefined {
+    return this.delivery.nextWakeAtMs();
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.unsubscribeAvailability?.();
+    this.rateLimiter.stop();
+    for (const channel of this.channels.values()) await channel.close();
+    await this.delivery.stop();
+    this.unsubscribeDelivery?.();
+    for (const pending of this.subscriptions.values()) {
+      const unsubscribe = await pending.catch(() => undefined);
+      await unsubscribe?.().catch((error: unknown) => this.reportError(error));
+    }
+    this.subscriptions.clear();
+  }
+
+  // ---- internals ------------------------------------------------------------------------------
+
+  private openKnown(config: ChannelConfig): Promise<ReliableChannel> {
+    const pending = (async () => {
+      const sds = await SdsChannel.open(
+        { store: this.deps.stores.sds, codec: this.deps.codec, clock: this.deps.clock, random: this.random, reportError: this.reportError },
+        { channelId: config.channelId, senderId: config.participantId, ...(this.options.sds ? { params: this.options.sds } : {}) },
+      );
+      const channel = await ReliableChannel.open(this.context(), config, sds);
+      this.channels.set(config.channelId, channel);
+      this.ensureSubscribed(config.contentTopic);
+      void channel.syncFromStore().catch((error) => this.reportError(error));
+      return channel;
+    })();
+    this.opening.set(config.channelId, pending);
+    return pending.finally(() => this.opening.delete(config.channelId));
+  }
+
+  private context(): ChannelContext {
+    return {
+      store: this.deps.stores.channels,
+      writer: this.writer,
+      transport: this.deps.transport,
+      clock: this.deps.clock,
+      scheduler: this.deps.scheduler,
+      cipher: this.deps.cipher,
+      codec: this.deps.codec,
+      keccak256: this.deps.keccak256,
+      reassembler: this.reassembler,
+      enqueue: (input) => this.limiterStarted.then(() => this.rateLimiter.submit(input)),
+      limits: this.limits,
+      newRequestId: () => `req_${toHex(this.random.bytes(16))}`,
+      reportError: this.reportError,
+      decryptStats: this.decryptStats,
+    };
+  }
+
+  /** Subscribe once per content topic; a failed attempt is retried on the next availability change. */
+  private ensureSubscribed(contentTopic: string): void {
+    if (this.subscriptions.has(contentTopic) || this.stopped) return;
+    const attempt = this.deps.transport
+      .subscribe(contentTopic, (message) => this.onWakuMessage(message))
+      .catch((error: unknown) => {
+        this.subscriptions.delete(contentTopic);
+        this.reportError(error);
+        return undefined;
+      });
+    this.subscriptions.set(contentTopic, attempt);
+  }
+
+  private onWakuMessage(message: IncomingWakuMessage): void {
+    for (const channel of this.channels.values()) {
+      if (channel.contentTopic !== message.contentTopic) continue;
+      channel.receive(message).catch((error) => this.reportError(error));
+    }
+  }
+
+  /** Rate limiter released an SDS message: seal it, hand it to the delivery service (durable). */
+  private async dispatch(entry: RateLimitEntry<OutgoingItem>): Promise<void> {
+    const item = entry.item;
+    const channel = this.channels.get(item.channelId);
+    if (!channel) {
+      this.reportError(new Error(`dropping a queued message of unknown channel ${item.channelId}`));
+      return;
+    }
+    const key = channel.key;
+    const payload = key ? await this.deps.cipher.seal(item.bytes, key) : item.bytes;
+    const task = await this.delivery.send(
+      {
+        contentTopic: channel.contentTopic,
+        payload,
+        version: key ? SEALED_PAYLOAD_VERSION : 0,
+        ...(item.segment ? { meta: SEGMENT_META } : {}),
+      },
+      { tag: JSON.stringify([item.channelId, item.messageId]) },
+    );
+    // Not awaited: the channel may be mid-step (resends are dispatched from inside one).
+    channel.onDispatched(item, task.messageHash).catch((error) => this.reportError(error));
+  }
+
+  private onDeliveryEvent(event: DeliveryEvent): void {
+    if (event.tag === undefined) return;
+    let channelId: unknown;
+    let messageId: unknown;
+    try {
+      [channelId, messageId] = JSON.parse(event.tag) as unknown[];
+    } catch (error) {
+      this.reportError(error);
+      return;
+    }
+    const channel = typeof channelId === "string" ? this.channels.get(channelId) : undefined;
+    if (!channel || typeof messageId !== "string") return;
+    channel.onDeliveryEvent(messageId, event).catch((error) => this.reportError(error));
+  }
+
+  /** Peers came back: re-subscribe where needed and catch up on what the store has. */
+  private onAvailability(availability: Availability): void {
+    const before = this.lastAvailability;
+    this.lastAvailability = availability;
+    if (this.stopped) return;
+    if (availability.filter && !before.filter) for (const channel of this.channels.values()) this.ensureSubscribed(channel.contentTopic);
+    if (availability.store && !before.store) {
+      for (const channel of this.channels.values()) void channel.syncFromStore().catch((error) => this.reportError(error));
+    }
+  }
+}
+
+function validateOpenParams(params: OpenChannelParams): void {
+  if (typeof params !== "object" || params === null) throw invalidParams("openChannel takes { channelId, contentTopic, participantId, key? }");
+  if (typeof params.channelId !== "string" || !CHANNEL_ID.test(params.channelId)) {
+    throw invalidParams("channelId must be 1..128 characters of A-Z a-z 0-9 . _ ~ : / -");
+  }
+  if (typeof params.contentTopic !== "string" || !CONTENT_TOPIC.test(params.contentTopic)) {
+    throw invalidParams("contentTopic must look like /app/version/name/encoding (e.g. /my-dapp/1/chat/proto)");
+  }
+  if (typeof params.participantId !== "string" || params.participantId.length < 1 || params.participantId.length > 128) {
+    throw invalidParams("participantId must be a string of 1..128 characters");
+  }
+  if (params.key !== undefined && (!(params.key instanceof Uint8Array) || params.key.length !== CHANNEL_KEY_BYTES)) {
+    throw invalidParams(`key must be ${CHANNEL_KEY_BYTES} bytes`);
+  }
+}

@@ -1,0 +1,21 @@
+/**
+ * Runs async steps one at a time, in call order. Each caller gets its own outcome; a failing
+ * step does not stop the ones queued after it.
+ */
+export class SerialQueue {
+  private tail: Promise<unknown> = Promise.resolve();
+
+  run<T>(step: () => Promise<T>): Promise<T> {
+    const next = this.tail.then(step, step);
+    this.tail = next.then(
+      () => undefined,
+      () => undefined,
+    );
+    return next;
+  }
+
+  /** Resolves once everything queued so far has settled. */
+  idle(): Promise<void> {
+    return this.tail.then(() => undefined);
+  }
+}
