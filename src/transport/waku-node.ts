@@ -6,6 +6,7 @@
  * given peers directly after start (DESIGN.md: ~0.3 s to the first message instead of ~1.3 s)
  * and keep the bootstrap module as the fallback for later reconnects.
  */
+import { multiaddr } from "@multiformats/multiaddr";
 import { createLightNode, type LightNode, type NetworkConfig } from "@waku/sdk";
 
 export interface WakuNodeOptions {
@@ -26,7 +27,8 @@ export async function startWakuNode(options: WakuNodeOptions = {}): Promise<Ligh
     libp2p: { filterMultiaddrs: false },
   });
   await node.start();
-  // Dial in parallel; one unreachable peer must not stop the others.
-  await Promise.allSettled(peers.map((address) => node.dial(address)));
+  // Dial in parallel; one unreachable peer must not stop the others. `libp2p.dial` rather than
+  // `node.dial`, which also opens (and leaves open) a protocol stream we do not need.
+  await Promise.allSettled(peers.map((address) => node.libp2p.dial(multiaddr(address))));
   return node;
 }

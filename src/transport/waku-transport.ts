@@ -32,6 +32,8 @@ import { AnyVersionDecoder, fixedMessageEncoder } from "./raw-codec.js";
 /** 150 KiB: the lightpush size limit of nwaku and the devnet, for the whole WakuMessage. */
 export const MAX_WAKU_MESSAGE_BYTES = 150 * 1024;
 const NANOS_PER_MILLI = 1_000_000n;
+/** nwaku's (and the devnet's) accepted distance between a message timestamp and its clock. */
+export const MAX_TIMESTAMP_SKEW_MS = 20_000;
 
 export interface WakuTransportOptions {
   /** Abort a lightpush that has not answered after this long (the sdk has no timeout of its own). */
@@ -161,6 +163,10 @@ export class WakuTransport implements Transport {
     const wireSize = proto.payload.length + (proto.meta?.length ?? 0) + proto.contentTopic.length + 64;
     if (wireSize > MAX_WAKU_MESSAGE_BYTES) return fail("too_large", `message is ~${wireSize} bytes; the limit is ${MAX_WAKU_MESSAGE_BYTES}`);
     if (proto.payload.length === 0) return fail("invalid", "empty payload");
+    // Service nodes refuse (420) messages stamped more than 20 s from their clock; @waku/sdk
+    // reports that only as "Remote peer rejected", so tell it apart here.
+    const skewMs = Math.abs(Number((proto.timestamp ?? 0n) / NANOS_PER_MILLI) - this.nowMs());
+    if (skewMs > MAX_TIMESTAMP_SKEW_MS) return fail("invalid", `timestamp is ${Math.round(skewMs / 1000)} s from now; the network accepts at most ${MAX_TIMESTAMP_SKEW_MS / 1000} s`);
 
     const routingInfo = this.routingInfoFor(message.contentTopic);
     const encoder = fixedMessageEncoder(proto, routingInfo);
@@ -202,11 +208,22 @@ export class WakuTransport implements Transport {
         const generator = this.node.store.queryGenerator([decoder], {
           paginationForward: query.forward ?? true,
           ...(query.pageSize !== undefined ? { paginationLimit: query.pageSize } : {}),
-          ...(query.startMs !== undefined && query.endMs !== undefined
-            ? { timeStart: new Date(query.startMs), timeEnd: new Date(query.endMs) }
-            : {}),
+          // @waku/core converts with `getTime() * 1e6` in floating point, which rounds at this
+          // magnitude (steps of 256 ns): widen by 1 ms and cut exactly below.
+          ...(query.startMs !== undefined ? { timeStart: new Date(query.startMs - 1) } : {}),
+          ...(query.endMs !== undefined ? { timeEnd: new Date(query.endMs + 1) } : {}),
         });
-        for await (const page of generator) yield await settlePage(page);
+        const startNs = query.startMs === undefined ? undefined : BigInt(query.startMs) * NANOS_PER_MILLI;
+        const endNs = query.endMs === undefined ? undefined : BigInt(query.endMs) * NANOS_PER_MILLI;
+        const inRange = (m: IncomingWakuMessage): boolean =>
+          (startNs === undefined || m.timestampNs >= startNs) && (endNs === undefined || m.timestampNs <= endNs);
+        // Store nodes return every page in ascending order, even when paging backward; the port
+        // promises iteration in the query's direction, so a backward page is reversed here.
+        const forward = query.forward ?? true;
+        for await (const page of generator) {
+          const messages = (await settlePage(page)).filter(inRange);
+          yield forward ? messages : messages.reverse();
+        }
         return;
       }
       case "hashes": {

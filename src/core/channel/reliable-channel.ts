@@ -301,10 +301,11 @@ export class ReliableChannel {
             advance(part, "stored", this.ctx.clock.now());
             return;
           case "failed":
-            // Final at the network layer only when the message can never be accepted as is;
-            // otherwise SDS resends it later and a new delivery task takes over.
+            // Final only when the message can never be accepted (too large). Everything else,
+            // including "invalid" (e.g. a timestamp gone stale while offline), is retried by an
+            // SDS resend, which restamps the message and creates a new delivery task.
             part.failureReason = `${event.reason}: ${event.detail}`;
-            if ((event.reason === "too_large" || event.reason === "invalid") && RANK[part.stage] < RANK.propagated) {
+            if (event.reason === "too_large" && RANK[part.stage] < RANK.propagated) {
               part.stage = "failed";
               part.timeline.failed = this.ctx.clock.now();
             }

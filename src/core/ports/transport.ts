@@ -71,7 +71,11 @@ export interface Transport {
   publish(message: OutgoingWakuMessage, method: DeliveryMethod): Promise<PublishResult>;
   /** Deliver every message on `contentTopic` to `onMessage` until unsubscribed. Duplicates possible. */
   subscribe(contentTopic: string, onMessage: (message: IncomingWakuMessage) => void): Promise<Unsubscribe>;
-  /** Pages of stored messages; an empty iteration means nothing matched. Throws on transport failure. */
+  /**
+   * Pages of stored messages; an empty iteration means nothing matched. Messages come in the
+   * query's direction: oldest first when forward (the default), newest first when backward.
+   * Throws on transport failure.
+   */
   queryStore(query: StoreQuery): AsyncIterable<IncomingWakuMessage[]>;
   /** Which methods have a usable peer right now. */
   availability(): Availability;
