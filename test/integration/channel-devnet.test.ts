@@ -98,7 +98,7 @@ describe(`two channels over the devnet with 20 % loss and a store wipe (${TOTAL}
     console.log(`[channel-devnet] ${TOTAL} messages (20 % loss, store wipe) delivered and acknowledged in ${seconds.toFixed(1)} s`);
     for (const index of [0, 1]) devnet.control.resetFaults(index);
     expect([...alice.errors, ...bob.errors].filter((e) => !String(e).includes("No peers"))).toEqual([]);
-  });
+  }, 420_000);
 });
 
 /** 1 MiB, deterministic from its label (which also opens it, zero-padded to 16 bytes). */
