@@ -11,6 +11,8 @@ export default defineConfig({
     emptyOutDir: true,
     target: "chrome116",
     sourcemap: true,
+    // Extension pages the manifest does not name (opened by the worker with chrome.windows).
+    rollupOptions: { input: { prompt: "src/prompt/index.html" } },
   },
   server: { port: 5173, strictPort: true, hmr: { port: 5174 } },
 });

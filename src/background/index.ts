@@ -3,28 +3,171 @@
  *
  * MV3 rules this file obeys (DESIGN.md section 3): every listener is registered synchronously
  * at the top level, there is no top-level `await` and no dynamic `import()` (either makes the
- * worker fail registration while still showing up as a worker, hence the ping).
+ * worker fail registration while still showing up as a worker, hence the ping). Work that needs
+ * loaded state waits on `ready()`.
+ *
+ * Trust: the caller's origin always comes from the port's / message's sender as reported by
+ * the browser, never from message contents. Popup and prompt requests are accepted only from
+ * this extension's own pages.
  */
 import browser from "webextension-polyfill";
-import { EXTENSION_PROTOCOL_VERSION, parseWorkerRequest, type WorkerResponse } from "../shared/rpc.js";
+import { ReliableChannelError, toErrorPayload } from "../shared/errors.js";
+import {
+  EXTENSION_PROTOCOL_VERSION,
+  PAGE_PORT_NAME,
+  PROMPT_PORT_NAME,
+  parseWorkerRequest,
+  type AckResponse,
+  type PromptInfoResponse,
+  type SitesResponse,
+  type WorkerRequest,
+  type WorkerResponse,
+} from "../shared/rpc.js";
+import type { ChannelBackend } from "./channel-backend.js";
+import { MemoryChannelBackend } from "./memory-backend.js";
+import { PageService } from "./page-service.js";
+import { Permissions } from "./permissions.js";
+import { PromptManager } from "./prompts.js";
+import { RpcServer } from "./rpc-server.js";
 
 const startedAt = performance.now();
+const instance = crypto.randomUUID();
 
-browser.runtime.onMessage.addListener((message: unknown): Promise<WorkerResponse> | undefined => {
+// The reliability engine plugs in here; everything else talks to it through ChannelBackend.
+const backend: ChannelBackend = new MemoryChannelBackend();
+const prompts = new PromptManager(chrome.windows, (promptId) =>
+  chrome.runtime.getURL(`src/prompt/index.html?id=${encodeURIComponent(promptId)}`),
+);
+const permissions = new Permissions({
+  local: chrome.storage.local,
+  session: chrome.storage.session,
+  ask: (origin) => prompts.ask(origin),
+});
+
+let readiness: Promise<void> | null = null;
+/** Everything calls wait on: persisted permissions and the backend's state. */
+function ready(): Promise<void> {
+  readiness ??= Promise.all([permissions.load(), backend.ready()]).then(
+    () => undefined,
+    (error: unknown) => {
+      readiness = null; // let the next call try again rather than fail forever
+      throw error;
+    },
+  );
+  return readiness;
+}
+
+const server: RpcServer = new RpcServer({
+  ready,
+  instance,
+  handle: (context, method, params) => pages.handle(context, method, params),
+  onDetach: (session) => pages.detach(session),
+});
+const pages = new PageService(backend, permissions, (origin) => server.sessionsOf(origin));
+
+// ---------------------------------------------------------------------------------------------
+// Listeners (all synchronous, top level)
+// ---------------------------------------------------------------------------------------------
+
+chrome.runtime.onConnect.addListener((port) => {
+  switch (port.name) {
+    case PAGE_PORT_NAME: {
+      const origin = pageOrigin(port.sender);
+      if (!origin) {
+        console.warn("[worker] page port from an unexpected sender refused", port.sender?.url);
+        port.disconnect();
+        return;
+      }
+      server.accept(port, origin);
+      return;
+    }
+    case PROMPT_PORT_NAME:
+      // An open prompt window pings over this port so the worker (and the pending question)
+      // outlives the 30 s idle timeout while the user decides.
+      if (!isExtensionPage(port.sender)) port.disconnect();
+      return;
+    default:
+      port.disconnect();
+  }
+});
+
+chrome.windows.onRemoved.addListener((windowId) => prompts.windowClosed(windowId));
+
+browser.runtime.onMessage.addListener((message: unknown, sender: browser.Runtime.MessageSender): Promise<unknown> | undefined => {
   const request = parseWorkerRequest(message);
   if (!request) return undefined; // not ours: let other listeners answer
+  // The polyfill's sender type lacks `origin`; it is the same object Chrome passes.
+  return answer(request, sender as chrome.runtime.MessageSender);
+});
+
+// Touch readiness early so the first call does not pay for loading.
+void ready().catch((error: unknown) => console.error("[worker] failed to load state", error));
+
+// ---------------------------------------------------------------------------------------------
+
+async function answer(request: WorkerRequest, sender: chrome.runtime.MessageSender): Promise<unknown> {
   switch (request.kind) {
     case "ping":
-      return Promise.resolve({
+      return {
         kind: "pong",
         nonce: request.nonce,
         protocolVersion: EXTENSION_PROTOCOL_VERSION,
         uptimeMs: Math.round(performance.now() - startedAt),
         extensionVersion: browser.runtime.getManifest().version,
-      });
+      } satisfies WorkerResponse;
+    case "sites:list":
+      requireExtensionPage(sender);
+      await ready();
+      return { kind: "sites", sites: permissions.list() } satisfies SitesResponse;
+    case "sites:revoke":
+      requireExtensionPage(sender);
+      await ready();
+      await pages.revoke(request.origin);
+      await permissions.flush();
+      return { kind: "ok" } satisfies AckResponse;
+    case "prompt:get": {
+      requireExtensionPage(sender);
+      const origin = prompts.originOf(request.promptId);
+      return (origin ? { kind: "prompt", promptId: request.promptId, origin } : { kind: "prompt:gone" }) satisfies PromptInfoResponse;
+    }
+    case "prompt:decide": {
+      requireExtensionPage(sender);
+      const known = prompts.decide(request.promptId, { decision: request.decision, remember: request.remember });
+      if (!known) {
+        return {
+          kind: "error",
+          error: toErrorPayload(new ReliableChannelError("InvalidParams", "This prompt is no longer pending; the page can ask again.")),
+        } satisfies AckResponse;
+      }
+      await permissions.flush();
+      return { kind: "ok" } satisfies AckResponse;
+    }
     default: {
-      const unreachable: never = request.kind;
+      const unreachable: never = request;
       return unreachable;
     }
   }
-});
+}
+
+/** The http(s) origin of a content script's frame, from what the browser says about the sender. */
+function pageOrigin(sender: chrome.runtime.MessageSender | undefined): string | undefined {
+  if (!sender || sender.id !== chrome.runtime.id || !sender.tab) return undefined;
+  const raw = sender.origin ?? sender.url;
+  if (!raw) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return undefined; // unparsable sender: refuse
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") return undefined;
+  return url.origin;
+}
+
+function isExtensionPage(sender: chrome.runtime.MessageSender | undefined): boolean {
+  return !!sender && sender.id === chrome.runtime.id && typeof sender.url === "string" && sender.url.startsWith(chrome.runtime.getURL(""));
+}
+
+function requireExtensionPage(sender: chrome.runtime.MessageSender): void {
+  if (!isExtensionPage(sender)) throw new ReliableChannelError("Unauthorized", "only the extension's own pages may do this");
+}

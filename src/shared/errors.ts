@@ -16,6 +16,7 @@ export const ErrorCodes = {
   ChannelNotFound: 5004,
   Decode: 5005,
   DeliveryFailed: 5006,
+  RequestNotFound: 5007,
   Internal: 5999,
 } as const;
 

@@ -1,12 +1,38 @@
 /**
- * Messages between extension contexts (content script / popup -> service worker).
+ * Messages between extension contexts (content script / popup / prompt -> service worker).
  *
- * Kept JSON-only: `chrome.runtime` messaging serialises with JSON, so bytes must be encoded
- * explicitly by whoever sends them (a `Uint8Array` arrives as an object of numeric keys).
+ * Kept JSON-only: `chrome.runtime` messaging serialises with JSON, so bytes are encoded
+ * explicitly as base64 (a `Uint8Array` arrives as an object of numeric keys).
+ *
+ * Two channels:
+ * - one-shot `runtime.sendMessage` for the popup and the prompt (`WorkerRequest`);
+ * - a long-lived `runtime.Port` per content-script session for the page API (`ClientMessage` /
+ *   `ServerMessage`): calls carry ids, the worker answers each id once and caches recent
+ *   answers so a call retried after a reconnect is not executed twice.
  */
+import type { ErrorPayload } from "./errors.js";
+import type { ConnectResult, ChannelInfo, RequestStatus, SendResult } from "./api.js";
+
 export const EXTENSION_PROTOCOL_VERSION = 1;
 
-export type WorkerRequest = { kind: "ping"; nonce: string };
+// ---------------------------------------------------------------------------------------------
+// One-shot messages (popup, prompt)
+// ---------------------------------------------------------------------------------------------
+
+export interface ApprovedSite {
+  origin: string;
+  approvedAt: number;
+  lastUsedAt: number | null;
+}
+
+export type PromptDecision = "approve" | "deny";
+
+export type WorkerRequest =
+  | { kind: "ping"; nonce: string }
+  | { kind: "sites:list" }
+  | { kind: "sites:revoke"; origin: string }
+  | { kind: "prompt:get"; promptId: string }
+  | { kind: "prompt:decide"; promptId: string; decision: PromptDecision; remember: boolean };
 
 export type WorkerResponse = {
   kind: "pong";
@@ -17,12 +43,219 @@ export type WorkerResponse = {
   extensionVersion: string;
 };
 
+export type SitesResponse = { kind: "sites"; sites: ApprovedSite[] };
+export type PromptInfoResponse = { kind: "prompt"; promptId: string; origin: string } | { kind: "prompt:gone" };
+export type AckResponse = { kind: "ok" } | { kind: "error"; error: ErrorPayload };
+
+const PROMPT_ID = /^[A-Za-z0-9-]{8,64}$/;
+
 /** Narrow an untrusted value to a WorkerRequest; anything else is rejected by the caller. */
 export function parseWorkerRequest(value: unknown): WorkerRequest | undefined {
   if (typeof value !== "object" || value === null) return undefined;
-  const candidate = value as { kind?: unknown; nonce?: unknown };
-  if (candidate.kind === "ping" && typeof candidate.nonce === "string" && candidate.nonce.length <= 128) {
-    return { kind: "ping", nonce: candidate.nonce };
+  const candidate = value as Record<string, unknown>;
+  switch (candidate.kind) {
+    case "ping":
+      return typeof candidate.nonce === "string" && candidate.nonce.length <= 128
+        ? { kind: "ping", nonce: candidate.nonce }
+        : undefined;
+    case "sites:list":
+      return { kind: "sites:list" };
+    case "sites:revoke":
+      return typeof candidate.origin === "string" && candidate.origin.length <= 2048
+        ? { kind: "sites:revoke", origin: candidate.origin }
+        : undefined;
+    case "prompt:get":
+      return typeof candidate.promptId === "string" && PROMPT_ID.test(candidate.promptId)
+        ? { kind: "prompt:get", promptId: candidate.promptId }
+        : undefined;
+    case "prompt:decide":
+      return typeof candidate.promptId === "string" &&
+        PROMPT_ID.test(candidate.promptId) &&
+        (candidate.decision === "approve" || candidate.decision === "deny") &&
+        typeof candidate.remember === "boolean"
+        ? { kind: "prompt:decide", promptId: candidate.promptId, decision: candidate.decision, remember: candidate.remember }
+        : undefined;
+    default:
+      return undefined;
   }
-  return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Page port: content script <-> worker
+// ---------------------------------------------------------------------------------------------
+
+/** `runtime.connect({ name })` of a content-script session. */
+export const PAGE_PORT_NAME = "reliable-channel/page";
+/** `runtime.connect({ name })` of an open prompt window (keeps the worker awake while it is open). */
+export const PROMPT_PORT_NAME = "reliable-channel/prompt";
+
+/** Methods the worker serves on the page port: the page methods plus internal ones. */
+export type WorkerMethodMap = {
+  rc_connect: { params: undefined; result: ConnectResult };
+  rc_getPermissions: { params: undefined; result: { origin: string; approved: boolean } };
+  rc_disconnect: { params: undefined; result: null };
+  rc_openChannel: { params: WireOpenChannelParams; result: ChannelInfo };
+  rc_closeChannel: { params: { channelId: string }; result: null };
+  rc_send: { params: WireSendParams; result: SendResult };
+  rc_getStatus: { params: { requestId: string }; result: RequestStatus };
+  rc_getMessages: { params: { channelId: string; since?: string | null; limit?: number }; result: WireMessagesPage };
+  /** Internal (not callable by pages): deliver this channel's events to this session, replaying after `since`. */
+  rc_subscribe: { params: { channelId: string; since: string | null }; result: { cursor: string | null } };
+};
+export type WorkerMethod = keyof WorkerMethodMap;
+export const WORKER_METHODS: readonly WorkerMethod[] = [
+  "rc_connect",
+  "rc_getPermissions",
+  "rc_disconnect",
+  "rc_openChannel",
+  "rc_closeChannel",
+  "rc_send",
+  "rc_getStatus",
+  "rc_getMessages",
+  "rc_subscribe",
+];
+
+export interface WireOpenChannelParams {
+  channelId: string;
+  contentTopic?: string;
+  /** 64 hex characters. */
+  key?: string;
+  participantId?: string;
+}
+
+export interface WireSendParams {
+  channelId: string;
+  /** Payload bytes as base64. */
+  data: string;
+  ephemeral?: boolean;
+  idempotencyKey?: string;
+}
+
+/** A `ChannelMessage` with its bytes as base64. */
+export interface WireMessage {
+  channelId: string;
+  messageId: string;
+  cursor: string;
+  data: string;
+  senderId: string;
+  fromSelf: boolean;
+  timestamp: number;
+}
+
+export interface WireMessagesPage {
+  messages: WireMessage[];
+  cursor: string | null;
+}
+
+export type ClientMessage =
+  | { t: "hello"; protocol: number; clientId: string }
+  | { t: "call"; id: string; method: string; params: unknown };
+
+export type WorkerEvent =
+  | { type: "message"; message: WireMessage }
+  | { type: "status"; status: RequestStatus }
+  | { type: "permissionsChanged"; approved: boolean };
+
+export type ServerMessage =
+  | { t: "ready"; protocol: number; origin: string; instance: string }
+  | { t: "result"; id: string; ok: true; result: unknown }
+  | { t: "result"; id: string; ok: false; error: ErrorPayload }
+  | { t: "event"; event: WorkerEvent };
+
+/** Client ids and call ids: short ASCII tokens. */
+export const CLIENT_ID_PATTERN = /^[A-Za-z0-9_-]{8,64}$/;
+export const CALL_ID_PATTERN = /^[A-Za-z0-9_-]{1,32}$/;
+
+/** Narrow an untrusted port message from a client. */
+export function parseClientMessage(value: unknown): ClientMessage | undefined {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined;
+  const candidate = value as Record<string, unknown>;
+  switch (candidate.t) {
+    case "hello":
+      return typeof candidate.protocol === "number" &&
+        typeof candidate.clientId === "string" &&
+        CLIENT_ID_PATTERN.test(candidate.clientId)
+        ? { t: "hello", protocol: candidate.protocol, clientId: candidate.clientId }
+        : undefined;
+    case "call":
+      return typeof candidate.id === "string" &&
+        CALL_ID_PATTERN.test(candidate.id) &&
+        typeof candidate.method === "string" &&
+        candidate.method.length <= 64
+        ? { t: "call", id: candidate.id, method: candidate.method, params: candidate.params }
+        : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** Narrow a port message from the worker (trusted, but a version skew must not crash the page). */
+export function parseServerMessage(value: unknown): ServerMessage | undefined {
+  if (typeof value !== "object" || value === null) return undefined;
+  const candidate = value as Record<string, unknown>;
+  switch (candidate.t) {
+    case "ready":
+      return typeof candidate.origin === "string" && typeof candidate.instance === "string"
+        ? (candidate as ServerMessage)
+        : undefined;
+    case "result":
+      return typeof candidate.id === "string" && typeof candidate.ok === "boolean" ? (candidate as ServerMessage) : undefined;
+    case "event":
+      return typeof candidate.event === "object" && candidate.event !== null ? (candidate as ServerMessage) : undefined;
+    default:
+      return undefined;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bytes <-> base64 (JSON-safe bytes across chrome.runtime)
+// ---------------------------------------------------------------------------------------------
+
+const CHUNK = 0x8000;
+/** One character-class test: linear on megabytes (a grouped, quantified pattern overflows the regex stack). */
+const NON_BASE64_CHAR = /[^A-Za-z0-9+/=]/;
+
+export function bytesToBase64(bytes: Uint8Array): string {
+  let binary = "";
+  for (let offset = 0; offset < bytes.length; offset += CHUNK) {
+    // Chunked: spreading megabytes into one fromCharCode call overflows the stack.
+    binary += String.fromCharCode(...bytes.subarray(offset, offset + CHUNK));
+  }
+  return btoa(binary);
+}
+
+/** Decode standard base64 (with padding). Throws a `TypeError` on anything else. */
+export function base64ToBytes(text: string): Uint8Array {
+  const firstPad = text.indexOf("=");
+  const shapeOk =
+    text.length % 4 === 0 &&
+    !NON_BASE64_CHAR.test(text) &&
+    (firstPad === -1 || firstPad === text.length - 1 || (firstPad === text.length - 2 && text.endsWith("=")));
+  if (!shapeOk) throw new TypeError("not canonical base64 (A-Z a-z 0-9 + / with = padding)");
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+/** Bytes a base64 string of this length decodes to (for size checks before decoding). */
+export function base64DecodedLength(text: string): number {
+  const padding = text.endsWith("==") ? 2 : text.endsWith("=") ? 1 : 0;
+  return Math.floor((text.length * 3) / 4) - padding;
+}
+
+export function bytesToHex(bytes: Uint8Array): string {
+  let hex = "";
+  for (const byte of bytes) hex += byte.toString(16).padStart(2, "0");
+  return hex;
+}
+
+/**
+ * Random hex id. `crypto.randomUUID` exists only in secure contexts, and content scripts run in
+ * plain-http pages too; `getRandomValues` works everywhere.
+ */
+export function randomHexId(bytes = 16): string {
+  const buffer = new Uint8Array(bytes);
+  crypto.getRandomValues(buffer);
+  return bytesToHex(buffer);
 }

@@ -7,7 +7,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { chromium, type BrowserContext, type Worker } from "playwright-core";
+import { chromium, type BrowserContext, type CDPSession, type Page, type Worker } from "playwright-core";
 
 export const DIST_DIR = resolve(import.meta.dirname, "../../dist");
 
@@ -32,7 +32,13 @@ export interface ExtensionBrowser {
   close(options?: { keepProfile?: boolean }): Promise<void>;
 }
 
-export async function launchWithExtension(options: { profileDir?: string } = {}): Promise<ExtensionBrowser> {
+export interface LaunchOptions {
+  profileDir?: string;
+  /** Extra Chromium switches, e.g. `--host-resolver-rules=MAP a.test 127.0.0.1`. */
+  args?: string[];
+}
+
+export async function launchWithExtension(options: LaunchOptions = {}): Promise<ExtensionBrowser> {
   if (!existsSync(join(DIST_DIR, "manifest.json"))) {
     throw new Error(`No built extension at ${DIST_DIR}: run \`npm run build\` first`);
   }
@@ -51,6 +57,7 @@ export async function launchWithExtension(options: { profileDir?: string } = {})
       "--disable-background-networking",
       "--disable-component-update",
       "--disable-sync",
+      ...(options.args ?? []),
     ],
   });
   const serviceWorker = context.serviceWorkers()[0] ?? (await context.waitForEvent("serviceworker", { timeout: 30_000 }));
@@ -63,6 +70,65 @@ export async function launchWithExtension(options: { profileDir?: string } = {})
     async close({ keepProfile = false } = {}) {
       await context.close();
       if (!keepProfile) rmSync(profileDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Stop the extension's service worker the way Chrome does when it idles out, through CDP on a
+ * page's session. Resolves once the running version is gone. Playwright keeps handing out the
+ * stale `Worker` object after a restart, so restarts are observed through
+ * `ServiceWorker.workerVersionUpdated` instead (see `watchWorkerVersions`).
+ */
+export async function stopServiceWorkers(session: CDPSession): Promise<void> {
+  await session.send("ServiceWorker.enable");
+  await session.send("ServiceWorker.stopAllWorkers");
+}
+
+export interface WorkerVersionWatch {
+  /** Running-state transitions seen so far, oldest first ("starting", "running", "stopping", "stopped"). */
+  states(): string[];
+  /** Resolves when, after the first `sinceIndex` transitions, the worker has stopped and runs again. */
+  waitForRestart(sinceIndex: number, timeoutMs?: number): Promise<void>;
+  detach(): Promise<void>;
+}
+
+/** Record the extension worker's running states through CDP on a page of the profile. */
+export async function watchWorkerVersions(page: Page, extensionId: string): Promise<WorkerVersionWatch> {
+  const session = await page.context().newCDPSession(page);
+  const seen: string[] = [];
+  const waiters = new Set<() => void>();
+  session.on("ServiceWorker.workerVersionUpdated", (event: { versions: { scriptURL: string; runningStatus: string }[] }) => {
+    for (const version of event.versions) {
+      if (!version.scriptURL.startsWith(`chrome-extension://${extensionId}/`)) continue;
+      if (seen.at(-1) !== version.runningStatus) seen.push(version.runningStatus);
+    }
+    for (const wake of [...waiters]) wake();
+  });
+  await session.send("ServiceWorker.enable");
+  return {
+    states: () => [...seen],
+    waitForRestart(sinceIndex, timeoutMs = 15_000) {
+      return new Promise<void>((resolve, reject) => {
+        const check = (): void => {
+          const later = seen.slice(sinceIndex);
+          const stopped = later.indexOf("stopped");
+          if (stopped !== -1 && later.indexOf("running", stopped) !== -1) {
+            waiters.delete(check);
+            clearTimeout(timer);
+            resolve();
+          }
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`worker did not restart; states: ${seen.join(" -> ")}`));
+        }, timeoutMs);
+        waiters.add(check);
+        check();
+      });
+    },
+    async detach() {
+      await session.detach();
     },
   };
 }

@@ -1,0 +1,302 @@
+/**
+ * Content-script side of the page port: typed calls with ids, events, reconnect and retry.
+ *
+ * Guarantees:
+ * - every `call` settles exactly once: with the worker's answer, or with `Disconnected` (4900)
+ *   after `maxAttempts` attempt timeouts or when the extension is gone for good;
+ * - a call that was sent but not answered when the port dropped (worker stopped, restarted,
+ *   or timed out) is re-sent with the same id after the next `ready`; the worker runs each id
+ *   once per session (see `RpcServer`), and a late duplicate answer is ignored here;
+ * - after each `ready`, `onReady` runs before ordinary queued calls are sent: calls it makes
+ *   with `{ urgent: true }` (re-opening channels, re-subscribing) go first.
+ */
+import { ReliableChannelError, fromErrorPayload } from "../shared/errors.js";
+import {
+  EXTENSION_PROTOCOL_VERSION,
+  parseServerMessage,
+  type ClientMessage,
+  type WorkerEvent,
+  type WorkerMethod,
+  type WorkerMethodMap,
+} from "../shared/rpc.js";
+
+export interface ClientPort {
+  postMessage(message: unknown): void;
+  disconnect(): void;
+  onMessage: { addListener(callback: (message: unknown) => void): void };
+  onDisconnect: { addListener(callback: () => void): void };
+}
+
+export interface ReadyInfo {
+  origin: string;
+  /** Worker instance id: differs from the previous one after a worker restart. */
+  instance: string;
+  /** False the first time. */
+  reconnect: boolean;
+}
+
+export interface RpcClientOptions {
+  /** Open a port to the worker; may throw (e.g. "Extension context invalidated"). */
+  connect(): ClientPort;
+  clientId: string;
+  onEvent(event: WorkerEvent): void;
+  onReady(info: ReadyInfo): Promise<void>;
+  /** The port dropped; the client is reconnecting. */
+  onDisconnect?(): void;
+  /**
+   * Whether to reconnect at once when the port drops with no call pending (e.g. the page has
+   * subscriptions). Otherwise the next call reconnects. Default: always.
+   */
+  keepConnected?(): boolean;
+  /** The client gave up: the extension is unreachable for good. */
+  onFatal?(error: ReliableChannelError): void;
+  /** Per attempt; a call gets `maxAttempts` attempts. */
+  callTimeoutMs?: number;
+  maxAttempts?: number;
+  readyTimeoutMs?: number;
+  reconnectDelaysMs?: readonly number[];
+  /** Consecutive failed connects (no `ready`) before giving up. */
+  maxReconnectFailures?: number;
+}
+
+export interface CallOptions {
+  timeoutMs?: number;
+  urgent?: boolean;
+}
+
+interface PendingCall {
+  id: string;
+  method: WorkerMethod;
+  params: unknown;
+  urgent: boolean;
+  timeoutMs: number;
+  attempts: number;
+  sentOn: ClientPort | null;
+  timer: ReturnType<typeof setTimeout> | null;
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+}
+
+type Phase = "idle" | "connecting" | "attaching" | "open" | "dead";
+
+export class RpcClient {
+  private port: ClientPort | null = null;
+  private phase: Phase = "idle";
+  private readonly pending = new Map<string, PendingCall>();
+  private nextId = 1;
+  private failures = 0;
+  private everReady = false;
+  private generation = 0;
+  private readyTimer: ReturnType<typeof setTimeout> | null = null;
+  private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly callTimeoutMs: number;
+  private readonly maxAttempts: number;
+  private readonly readyTimeoutMs: number;
+  private readonly reconnectDelaysMs: readonly number[];
+  private readonly maxReconnectFailures: number;
+
+  constructor(private readonly options: RpcClientOptions) {
+    this.callTimeoutMs = options.callTimeoutMs ?? 15_000;
+    this.maxAttempts = options.maxAttempts ?? 3;
+    this.readyTimeoutMs = options.readyTimeoutMs ?? 10_000;
+    this.reconnectDelaysMs = options.reconnectDelaysMs ?? [0, 100, 250, 500, 1_000, 2_000, 5_000];
+    this.maxReconnectFailures = options.maxReconnectFailures ?? 10;
+  }
+
+  start(): void {
+    if (this.phase === "idle" && !this.port && !this.reconnectTimer) this.connectNow();
+  }
+
+  isOpen(): boolean {
+    return this.phase === "open";
+  }
+
+  call<M extends WorkerMethod>(method: M, params: WorkerMethodMap[M]["params"], options: CallOptions = {}): Promise<WorkerMethodMap[M]["result"]> {
+    if (this.phase === "dead") return Promise.reject(disconnected("the extension is no longer reachable (reloaded or disabled); reload the page"));
+    return new Promise((resolve, reject) => {
+      const call: PendingCall = {
+        id: (this.nextId++).toString(36),
+        method,
+        params,
+        urgent: options.urgent ?? false,
+        timeoutMs: options.timeoutMs ?? this.callTimeoutMs,
+        attempts: 0,
+        sentOn: null,
+        timer: null,
+        resolve: resolve as (value: unknown) => void,
+        reject,
+      };
+      this.pending.set(call.id, call);
+      if (this.canSend(call)) this.send(call);
+      else this.start();
+    });
+  }
+
+  /** Calls not yet answered (for tests and diagnostics). */
+  pendingCount(): number {
+    return this.pending.size;
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  private connectNow(): void {
+    this.reconnectTimer = null;
+    let port: ClientPort;
+    try {
+      port = this.options.connect();
+    } catch (error) {
+      console.warn("[rc] cannot reach the extension", error);
+      this.scheduleReconnect();
+      return;
+    }
+    this.port = port;
+    this.phase = "connecting";
+    port.onMessage.addListener((message) => this.onMessage(port, message));
+    port.onDisconnect.addListener(() => this.onPortGone(port));
+    this.readyTimer = setTimeout(() => this.dropPort(port, "no ready from the worker"), this.readyTimeoutMs);
+    try {
+      port.postMessage({ t: "hello", protocol: EXTENSION_PROTOCOL_VERSION, clientId: this.options.clientId } satisfies ClientMessage);
+    } catch (error) {
+      this.dropPort(port, `hello failed: ${String(error)}`);
+    }
+  }
+
+  private onMessage(port: ClientPort, raw: unknown): void {
+    if (port !== this.port) return;
+    const message = parseServerMessage(raw);
+    if (!message) {
+      console.warn("[rc] malformed message from the worker dropped");
+      return;
+    }
+    switch (message.t) {
+      case "ready":
+        void this.onWorkerReady(port, { origin: message.origin, instance: message.instance, reconnect: this.everReady });
+        return;
+      case "result": {
+        const call = this.pending.get(message.id);
+        if (!call) return; // answered already (a retried call's second answer)
+        this.pending.delete(message.id);
+        if (call.timer) clearTimeout(call.timer);
+        if (message.ok) call.resolve(message.result);
+        else call.reject(fromErrorPayload(message.error));
+        return;
+      }
+      case "event":
+        this.options.onEvent(message.event);
+        return;
+      default: {
+        const unreachable: never = message;
+        return unreachable;
+      }
+    }
+  }
+
+  private async onWorkerReady(port: ClientPort, info: ReadyInfo): Promise<void> {
+    if (this.readyTimer) clearTimeout(this.readyTimer);
+    this.readyTimer = null;
+    this.failures = 0;
+    this.everReady = true;
+    this.phase = "attaching";
+    const generation = ++this.generation;
+    this.flush();
+    try {
+      await this.options.onReady(info);
+    } catch (error) {
+      console.error("[rc] re-attaching after ready failed", error);
+    }
+    if (generation !== this.generation || port !== this.port) return;
+    this.phase = "open";
+    this.flush();
+  }
+
+  private canSend(call: PendingCall): boolean {
+    return this.port !== null && (this.phase === "open" || (this.phase === "attaching" && call.urgent));
+  }
+
+  private flush(): void {
+    for (const call of this.pending.values()) {
+      if (call.sentOn !== this.port && this.canSend(call)) this.send(call);
+    }
+  }
+
+  private send(call: PendingCall): void {
+    const port = this.port;
+    if (!port) return;
+    call.sentOn = port;
+    if (call.timer) clearTimeout(call.timer);
+    call.timer = setTimeout(() => this.onCallTimeout(call), call.timeoutMs);
+    try {
+      port.postMessage({ t: "call", id: call.id, method: call.method, params: call.params } satisfies ClientMessage);
+    } catch (error) {
+      this.dropPort(port, `post failed: ${String(error)}`);
+    }
+  }
+
+  private onCallTimeout(call: PendingCall): void {
+    call.timer = null;
+    if (!this.pending.has(call.id)) return;
+    call.attempts += 1;
+    if (call.attempts >= this.maxAttempts) {
+      this.pending.delete(call.id);
+      call.reject(disconnected(`${call.method} got no answer after ${call.attempts} attempts; try again later`));
+      return;
+    }
+    // No answer in time: the worker may be gone without the port noticing. Reconnect; the
+    // call is re-sent with the same id after the next ready.
+    if (call.sentOn && call.sentOn === this.port) this.dropPort(call.sentOn, `${call.method} timed out`);
+    else if (this.port && this.canSend(call)) this.send(call);
+  }
+
+  private dropPort(port: ClientPort, reason: string): void {
+    if (port !== this.port) return;
+    console.debug(`[rc] reconnecting: ${reason}`);
+    try {
+      port.disconnect();
+    } catch (error) {
+      console.debug("[rc] disconnect of a dead port", error);
+    }
+    this.onPortGone(port);
+  }
+
+  private onPortGone(port: ClientPort): void {
+    if (port !== this.port) return;
+    this.port = null;
+    this.phase = "idle";
+    this.generation++;
+    if (this.readyTimer) clearTimeout(this.readyTimer);
+    this.readyTimer = null;
+    for (const call of this.pending.values()) {
+      call.sentOn = null;
+      // The attempt clock restarts when the call is re-sent.
+      if (call.timer) clearTimeout(call.timer);
+      call.timer = null;
+    }
+    this.options.onDisconnect?.();
+    if (this.pending.size > 0 || (this.options.keepConnected?.() ?? true)) this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    if (this.reconnectTimer || this.phase === "dead") return;
+    if (this.failures >= this.maxReconnectFailures) {
+      this.die(disconnected("the extension is not answering; reload the page"));
+      return;
+    }
+    const delay = this.reconnectDelaysMs[Math.min(this.failures, this.reconnectDelaysMs.length - 1)] ?? 1_000;
+    this.failures += 1;
+    this.reconnectTimer = setTimeout(() => this.connectNow(), delay);
+  }
+
+  private die(error: ReliableChannelError): void {
+    this.phase = "dead";
+    for (const call of this.pending.values()) {
+      if (call.timer) clearTimeout(call.timer);
+      call.reject(error);
+    }
+    this.pending.clear();
+    this.options.onFatal?.(error);
+  }
+}
+
+function disconnected(message: string): ReliableChannelError {
+  return new ReliableChannelError("Disconnected", `Reliable Channel is disconnected: ${message}.`);
+}

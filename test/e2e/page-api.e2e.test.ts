@@ -1,0 +1,194 @@
+/**
+ * The page API end to end in Chromium: discovery, per-site permissions through the real prompt
+ * window and popup, and messaging through the memory backend. Origins a.test, b.test, ... all
+ * resolve to one local test server.
+ */
+import type { Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchWithExtension, type ExtensionBrowser } from "./browser.js";
+import { connectThroughPrompt, events, rc, recordEvents } from "./page-helpers.js";
+import { HOST_RESOLVER_RULES, startTestServer, type TestServer } from "./test-server.js";
+
+describe("page API in Chromium", () => {
+  let browser: ExtensionBrowser;
+  let server: TestServer;
+  const promptsOpened: string[] = [];
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    browser = await launchWithExtension({ args: [HOST_RESOLVER_RULES] });
+    browser.context.on("page", (page) => {
+      if (page.url().includes("/src/prompt/")) promptsOpened.push(page.url());
+    });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  async function open(host: string): Promise<Page> {
+    const page = await browser.context.newPage();
+    await page.goto(server.url(host));
+    await page.waitForFunction(() => !!window.reliableChannel);
+    return page;
+  }
+
+  it("(a) a page finds window.reliableChannel, and through requestProvider even when its script runs first", async () => {
+    const page = await open("a.test");
+    const found = await page.evaluate(() => {
+      const announced = (window as unknown as { __announced: { info: { rdns: string }; provider: unknown }[] }).__announced;
+      const announcedBeforeUs = announced.length;
+      const late: unknown[] = [];
+      window.addEventListener("reliableChannel:announceProvider", (event) => late.push(event.detail.provider));
+      window.dispatchEvent(new Event("reliableChannel:requestProvider"));
+      const original = window.reliableChannel;
+      try {
+        (window as unknown as { reliableChannel: unknown }).reliableChannel = { fake: true };
+      } catch {
+        // strict-mode pages throw; either way the provider must stay
+      }
+      return {
+        isProvider: window.reliableChannel?.isReliableChannel === true && typeof window.reliableChannel.request === "function",
+        announcedByInlineScript: announcedBeforeUs,
+        inlineGotSameProvider: announced[0]?.provider === original,
+        rdns: announced[0]?.info.rdns,
+        lateAnnounce: late.length === 1 && late[0] === original,
+        stillOriginal: window.reliableChannel === original,
+        frozen: Object.isFrozen(original),
+      };
+    });
+    expect(found).toEqual({
+      isProvider: true,
+      announcedByInlineScript: 1,
+      inlineGotSameProvider: true,
+      rdns: "org.reliable-channel",
+      lateAnnounce: true,
+      stillOriginal: true,
+      frozen: true,
+    });
+    await page.close();
+  });
+
+  it("(b) refuses an unapproved site with 4100; a forged origin or a forged handshake gains nothing", async () => {
+    const page = await open("a.test");
+    expect(await rc(page, "rc_openChannel", { channelId: "room" })).toMatchObject({ ok: false, code: 4100, name: "Unauthorized" });
+    expect(await rc(page, "rc_getPermissions")).toEqual({ ok: true, value: { origin: server.url("a.test", ""), approved: false } });
+    expect(await rc(page, "rc_getPermissions", { origin: "https://bank.example" })).toMatchObject({ ok: false, name: "InvalidParams" });
+    expect(await rc(page, "rc_subscribe", { channelId: "room", since: null })).toMatchObject({ ok: false, code: 4200 });
+    expect(await rc(page, "eth_accounts")).toMatchObject({ ok: false, code: 4200 });
+
+    // A page script offering its own port, as if it were the provider: the bridge took the
+    // real one at document_start and no longer listens, so nobody answers.
+    const answered = await page.evaluate(async () => {
+      const channel = new MessageChannel();
+      let answer = false;
+      channel.port1.onmessage = () => (answer = true);
+      window.postMessage({ type: "reliableChannel:handshake/1" }, "*", [channel.port2]);
+      channel.port1.postMessage({ id: "x", type: "APPLY", path: ["request"], argumentList: [] });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      return answer;
+    });
+    expect(answered).toBe(false);
+    await page.close();
+  });
+
+  let siteA: Page;
+
+  it("(b) deny -> 4001 and no second prompt until reload; closing the prompt is a deny", async () => {
+    siteA = await open("a.test");
+    const denied = await connectThroughPrompt(browser.context, siteA, { click: "deny" });
+    expect(denied.promptOrigin).toBe(server.url("a.test", ""));
+    expect(denied.outcome).toMatchObject({ ok: false, code: 4001, name: "UserRejected" });
+    const promptsBefore = promptsOpened.length;
+    expect(await rc(siteA, "rc_connect")).toMatchObject({ ok: false, code: 4001 });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(promptsOpened.length).toBe(promptsBefore);
+
+    const siteC = await open("c.test");
+    const closed = await connectThroughPrompt(browser.context, siteC, { close: true });
+    expect(closed.outcome).toMatchObject({ ok: false, code: 4001 });
+    await siteC.close();
+  });
+
+  it("(b) approve + remember after a reload -> the API works, and the approval outlives reloads", async () => {
+    await siteA.reload();
+    await siteA.waitForFunction(() => !!window.reliableChannel);
+    const approved = await connectThroughPrompt(browser.context, siteA, { click: "approve", remember: true }, "test-results/prompt.png");
+    expect(approved.outcome).toEqual({ ok: true, value: { origin: server.url("a.test", "") } });
+    expect(await rc(siteA, "rc_openChannel", { channelId: "room" })).toMatchObject({ ok: true, value: { channelId: "room" } });
+    await siteA.reload();
+    await siteA.waitForFunction(() => !!window.reliableChannel);
+    expect(await rc(siteA, "rc_connect")).toEqual({ ok: true, value: { origin: server.url("a.test", "") } });
+
+    // Another site does not ride on a.test's approval, whatever it claims.
+    const siteB = await open("b.test");
+    expect(await rc(siteB, "rc_openChannel", { channelId: "room" })).toMatchObject({ ok: false, code: 4100 });
+    expect(await rc(siteB, "rc_openChannel", { channelId: "room", origin: server.url("a.test", "") })).toMatchObject({
+      ok: false,
+      name: "InvalidParams",
+    });
+    await siteB.close();
+  });
+
+  it("(c) a send reaches another tab of the site and another site; its status reaches acknowledged", async () => {
+    const siteB = await open("b.test");
+    expect((await connectThroughPrompt(browser.context, siteB, { click: "approve", remember: true })).outcome.ok).toBe(true);
+    const siteA2 = await open("a.test");
+    for (const page of [siteA, siteA2, siteB]) await recordEvents(page);
+
+    const participantOfB = await siteB.evaluate(async () => {
+      const channel = await window.reliableChannel!.openChannel({ channelId: "room" });
+      return channel.info.participantId;
+    });
+    await siteA2.evaluate(async () => {
+      await window.reliableChannel!.openChannel({ channelId: "room" });
+    });
+    const sent = await siteA.evaluate(async () => {
+      const channel = await window.reliableChannel!.openChannel({ channelId: "room" });
+      const states: string[] = [];
+      channel.on("status", (status) => states.push(status.state));
+      const text = await channel.send("hello from a");
+      const binary = await channel.send(new Uint8Array([0, 1, 254, 255]));
+      (window as unknown as { __states: string[] }).__states = states;
+      return { text: text.requestId, binary: binary.requestId };
+    });
+
+    const texts = async (page: Page) => (await events(page, "message")).map((e) => e.payload.text);
+    await expect.poll(() => texts(siteA2)).toEqual(["hello from a", "\u0000\u0001\ufffd\ufffd"]);
+    await expect.poll(() => texts(siteB)).toEqual(["hello from a", "\u0000\u0001\ufffd\ufffd"]);
+    const received = await siteB.evaluate(async () => {
+      const channel = await window.reliableChannel!.openChannel({ channelId: "room" });
+      const page = await channel.messages();
+      return page.messages.map((m) => ({ bytes: Array.from(m.data), fromSelf: m.fromSelf }));
+    });
+    expect(received[1]).toEqual({ bytes: [0, 1, 254, 255], fromSelf: false });
+
+    await expect
+      .poll(() => rc(siteA, "rc_getStatus", { requestId: sent.text }))
+      .toEqual({ ok: true, value: { requestId: sent.text, channelId: "room", state: "acknowledged", ackedBy: [participantOfB] } });
+    const statusEvents = (await events(siteA, "status")).filter((e) => e.payload.requestId === sent.text).map((e) => e.payload.state);
+    expect(statusEvents).toEqual(["queued", "propagated", "stored", "acknowledged"]);
+    // The other site cannot look at a.test's request.
+    expect(await rc(siteB, "rc_getStatus", { requestId: sent.text })).toMatchObject({ ok: false, name: "RequestNotFound" });
+    await siteA2.close();
+    await siteB.close();
+  });
+
+  it("(b) revoke in the popup -> the page is told and later calls fail with 4100", async () => {
+    const popup = await browser.context.newPage();
+    await popup.goto(`chrome-extension://${browser.extensionId}/src/popup/index.html`);
+    const row = popup.locator(`tr[data-origin="${server.url("a.test", "")}"]`);
+    await row.waitFor();
+    await expect.poll(() => popup.locator("#worker-status").getAttribute("data-state")).toBe("ok");
+    expect(await popup.locator("tbody tr").count()).toBe(2); // a.test and b.test
+    await popup.screenshot({ path: "test-results/popup-sites.png" });
+    await row.locator("button.revoke").click();
+    await row.waitFor({ state: "detached" });
+
+    await expect.poll(async () => (await events(siteA, "permissionsChanged")).map((e) => e.payload)).toEqual([{ approved: false }]);
+    expect(await rc(siteA, "rc_send", { channelId: "room", data: "after revoke" })).toMatchObject({ ok: false, code: 4100 });
+    expect(await rc(siteA, "rc_openChannel", { channelId: "room" })).toMatchObject({ ok: false, code: 4100 });
+    expect(await rc(siteA, "rc_getPermissions")).toMatchObject({ ok: true, value: { approved: false } });
+    await popup.close();
+  });
+});

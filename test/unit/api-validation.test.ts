@@ -1,0 +1,93 @@
+import { describe, expect, it } from "vitest";
+import { DEFAULT_MESSAGES_LIMIT, validateCall } from "../../src/background/validate.js";
+import { MAX_PAYLOAD_BYTES } from "../../src/shared/api.js";
+import { bytesToBase64 } from "../../src/shared/rpc.js";
+
+function rejection(method: string, params: unknown): { name: string; code: number; message: string } {
+  try {
+    validateCall(method, params);
+  } catch (error) {
+    return error as { name: string; code: number; message: string };
+  }
+  throw new Error(`${method} accepted ${JSON.stringify(params)}`);
+}
+
+describe("validateCall: every page argument is hostile", () => {
+  it("refuses unknown methods with 4200", () => {
+    expect(rejection("eth_sendTransaction", undefined)).toMatchObject({ name: "UnsupportedMethod", code: 4200 });
+    expect(rejection("x".repeat(10_000), undefined).message.length).toBeLessThan(400);
+  });
+
+  it("accepts channel ids of 1..128 safe characters and nothing else", () => {
+    expect(validateCall("rc_closeChannel", { channelId: "a" })).toEqual({ method: "rc_closeChannel", params: { channelId: "a" } });
+    expect(validateCall("rc_closeChannel", { channelId: "c".repeat(128) })).toBeDefined();
+    expect(validateCall("rc_closeChannel", { channelId: "org.example/room:1@x+y~z_-" })).toBeDefined();
+    for (const channelId of ["", "c".repeat(129), "has space", "new\nline", "émoji", "<script>", "a?b", "a#b", "a%20b", 42, null, ["a"], { toString: "a" }]) {
+      expect(rejection("rc_closeChannel", { channelId })).toMatchObject({ name: "InvalidParams", code: 5001 });
+    }
+  });
+
+  it("refuses unknown keys, so a forged origin is an error, not an input", () => {
+    const error = rejection("rc_openChannel", { channelId: "room", origin: "https://bank.example" });
+    expect(error).toMatchObject({ name: "InvalidParams" });
+    expect(error.message).toContain('"origin"');
+    expect(rejection("rc_getPermissions", { origin: "https://bank.example" })).toMatchObject({ name: "InvalidParams" });
+    // JSON.parse makes "__proto__" an own key: refused like any other unknown key.
+    expect(rejection("rc_closeChannel", JSON.parse('{"channelId":"a","__proto__":{"admin":true}}'))).toMatchObject({ name: "InvalidParams" });
+  });
+
+  it("takes no-param methods with nothing, null, [] or {}", () => {
+    for (const params of [undefined, null, [], {}]) expect(validateCall("rc_connect", params)).toEqual({ method: "rc_connect" });
+    expect(rejection("rc_connect", { x: 1 })).toMatchObject({ name: "InvalidParams" });
+    expect(rejection("rc_connect", "yes")).toMatchObject({ name: "InvalidParams" });
+  });
+
+  it("decodes payloads up to 10 MiB and refuses larger ones before decoding", () => {
+    const ok = validateCall("rc_send", { channelId: "c", data: bytesToBase64(new Uint8Array(MAX_PAYLOAD_BYTES)) });
+    expect(ok.method === "rc_send" && ok.params.payload.length).toBe(MAX_PAYLOAD_BYTES);
+    const tooLarge = rejection("rc_send", { channelId: "c", data: "A".repeat(Math.ceil((MAX_PAYLOAD_BYTES + 1) / 3) * 4) });
+    expect(tooLarge).toMatchObject({ name: "PayloadTooLarge", code: 5002, data: { limit: MAX_PAYLOAD_BYTES } });
+    expect(rejection("rc_send", { channelId: "c", data: "not base64!" })).toMatchObject({ name: "InvalidParams" });
+    expect(rejection("rc_send", { channelId: "c", data: { 0: 1, 1: 2 } })).toMatchObject({ name: "InvalidParams" });
+    expect(rejection("rc_send", { channelId: "c" })).toMatchObject({ name: "InvalidParams" });
+  });
+
+  it("checks send options", () => {
+    const call = validateCall("rc_send", { channelId: "c", data: "", ephemeral: true, idempotencyKey: "order:42" });
+    expect(call).toMatchObject({ params: { ephemeral: true, idempotencyKey: "order:42", payload: new Uint8Array() } });
+    expect(rejection("rc_send", { channelId: "c", data: "", ephemeral: "yes" })).toMatchObject({ name: "InvalidParams" });
+    expect(rejection("rc_send", { channelId: "c", data: "", idempotencyKey: "a/b" })).toMatchObject({ name: "InvalidParams" });
+    expect(rejection("rc_send", { channelId: "c", data: "", idempotencyKey: "k".repeat(129) })).toMatchObject({ name: "InvalidParams" });
+  });
+
+  it("checks channel options: topic shape, 32-byte hex key, participant id", () => {
+    const call = validateCall("rc_openChannel", {
+      channelId: "c",
+      contentTopic: "/my-app/1/chat/proto",
+      key: "ab".repeat(32),
+      participantId: "alice",
+    });
+    expect(call).toMatchObject({ params: { contentTopic: "/my-app/1/chat/proto", participantId: "alice" } });
+    expect(call.method === "rc_openChannel" && call.params.key).toEqual(new Uint8Array(32).fill(0xab));
+    expect(validateCall("rc_openChannel", { channelId: "c", contentTopic: "/0/my-app/1/chat/proto" })).toBeDefined();
+    for (const contentTopic of ["my-app/1/chat/proto", "/my-app/one/chat/proto", "/a/1/b", `/${"a".repeat(260)}/1/b/proto`]) {
+      expect(rejection("rc_openChannel", { channelId: "c", contentTopic })).toMatchObject({ name: "InvalidParams" });
+    }
+    for (const key of ["ab".repeat(31), "zz".repeat(32), { 0: 1 }]) {
+      expect(rejection("rc_openChannel", { channelId: "c", key })).toMatchObject({ name: "InvalidParams" });
+    }
+    expect(rejection("rc_openChannel", { channelId: "c", participantId: "a b" })).toMatchObject({ name: "InvalidParams" });
+  });
+
+  it("checks message queries", () => {
+    expect(validateCall("rc_getMessages", { channelId: "c" })).toEqual({
+      method: "rc_getMessages",
+      params: { channelId: "c", since: null, limit: DEFAULT_MESSAGES_LIMIT },
+    });
+    for (const limit of [0, 501, 1.5, "10", -1]) {
+      expect(rejection("rc_getMessages", { channelId: "c", limit })).toMatchObject({ name: "InvalidParams" });
+    }
+    expect(rejection("rc_getMessages", { channelId: "c", since: "x".repeat(257) })).toMatchObject({ name: "InvalidParams" });
+    expect(rejection("rc_getStatus", { requestId: "../../x" })).toMatchObject({ name: "InvalidParams" });
+  });
+});
