@@ -4,13 +4,13 @@
  * Rules:
  * - Every object store of the extension is declared in `ReliableChannelDB` and created by a
  *   migration below. Migrations are append-only: never edit a released one; add version N+1.
- * - Keys are inline (keyPath) compound keys starting with the channel id, so one key range
- *   `channelRange(channelId)` selects a channel's records in any per-channel store.
+ * - Per-channel stores have inline (keyPath) compound keys starting with the channel id, so one
+ *   key range `channelRange(channelId)` selects a channel's records in any of them (the same
+ *   shape serves `segments`, keyed [setId, shard]).
  * - Values are structured-clone data (bigint and Uint8Array included).
  *
- * TO ADD STORES (outbox, segments, delivery tasks, ...): declare them in `ReliableChannelDB`,
- * append a migration to `MIGRATIONS` that creates them, and bump nothing else: `DB_VERSION`
- * follows `MIGRATIONS.length`.
+ * TO ADD STORES: declare them in `ReliableChannelDB`, append a migration to `MIGRATIONS` that
+ * creates them, and bump nothing else: `DB_VERSION` follows `MIGRATIONS.length`.
  */
 import { openDB } from "idb";
 import type { DBSchema, IDBPDatabase, IDBPTransaction, StoreNames } from "idb";
@@ -22,6 +22,10 @@ import type {
   MissingRecord,
   OutgoingRecord,
 } from "../core/sds/types.js";
+import type { ChannelConfig, InboxEntry, OutboxRequest } from "../core/channel/types.js";
+import type { DeliveryTask } from "../core/delivery/types.js";
+import type { EpochUsage, RateLimitEntry } from "../core/ratelimit/types.js";
+import type { CompletedRecord, PartialSetRecord, StoredSegment } from "../core/segmentation/segment-store.js";
 
 export const DB_NAME = "reliable-channel";
 
@@ -33,8 +37,53 @@ export interface ReliableChannelDB extends DBSchema {
   sdsBuffered: { key: [string, string]; value: BufferedRecord };
   sdsMissing: { key: [string, string]; value: MissingRecord };
   sdsInbox: { key: [string, number]; value: InboxRecord };
-  // ---- version 2+: add the outbox, segment and delivery-task stores here ----
+  // ---- version 2: channels, outbox, inbox (src/storage/idb-channel-store.ts) ----
+  channels: { key: string; value: ChannelConfig };
+  outbox: {
+    key: string;
+    value: OutboxRequest;
+    indexes: {
+      /** Records without an idempotency key are not in this index. */
+      byIdempotencyKey: [string, string];
+      /** multiEntry over `messageIds`; not scoped by channel (filter after the lookup). */
+      byMessageId: string;
+      byCreatedAt: [string, number];
+    };
+  };
+  /** Unique `byKey`: an entry whose key the channel already has is never stored twice. */
+  inbox: { key: [string, number]; value: InboxEntry; indexes: { byKey: [string, string] } };
+  segmentCarriers: { key: [string, string]; value: SegmentCarrierRecord };
+  // ---- version 2: delivery tasks (src/storage/idb-delivery-store.ts) ----
+  deliveryTasks: { key: string; value: DeliveryTaskRecord; indexes: { bySettledSavedAt: [0 | 1, number] } };
+  // ---- version 2: segment reassembly (src/storage/idb-segment-store.ts) ----
+  segmentSets: { key: string; value: PartialSetRecord };
+  segments: { key: [string, number]; value: StoredSegment };
+  segmentsCompleted: { key: string; value: CompletedRecord };
+  // ---- version 2: rate limiter (src/storage/idb-ratelimit-store.ts) ----
+  /** The item type is the limiter's business; the store keeps whatever plain data it gets. */
+  rateLimitQueue: { key: string; value: RateLimitEntry<unknown> };
+  /** One record under the out-of-line key `RATE_LIMIT_USAGE_KEY`. */
+  rateLimitUsage: { key: string; value: EpochUsage };
+  // ---- version 3+: add stores here ----
 }
+
+export interface SegmentCarrierRecord {
+  channelId: string;
+  messageId: string;
+}
+
+/**
+ * A delivery task as stored: IndexedDB cannot index booleans, so `settled` is mirrored as 0/1
+ * next to when the task was last saved, for the `[settled, savedAtMs]` index.
+ */
+export interface DeliveryTaskRecord {
+  messageHash: string;
+  settled: 0 | 1;
+  savedAtMs: number;
+  task: DeliveryTask;
+}
+
+export const RATE_LIMIT_USAGE_KEY = "usage";
 
 export type ReliableChannelStoreName = StoreNames<ReliableChannelDB>;
 
@@ -52,7 +101,26 @@ const MIGRATIONS: readonly Migration[] = [
     db.createObjectStore("sdsMissing", { keyPath: ["channelId", "messageId"] });
     db.createObjectStore("sdsInbox", { keyPath: ["channelId", "seq"] });
   },
-  // 1 -> 2: (next) outbox / segments / delivery tasks.
+  // 1 -> 2: channel outbox/inbox, delivery tasks, segment reassembly, rate limiter.
+  (db) => {
+    db.createObjectStore("channels", { keyPath: "channelId" });
+    const outbox = db.createObjectStore("outbox", { keyPath: "requestId" });
+    // Not unique: two sends racing with one key must not fail each other's whole batch.
+    outbox.createIndex("byIdempotencyKey", ["channelId", "idempotencyKey"]);
+    outbox.createIndex("byMessageId", "messageIds", { multiEntry: true });
+    outbox.createIndex("byCreatedAt", ["channelId", "createdAtMs"]);
+    const inbox = db.createObjectStore("inbox", { keyPath: ["channelId", "cursor"] });
+    inbox.createIndex("byKey", ["channelId", "key"], { unique: true });
+    db.createObjectStore("segmentCarriers", { keyPath: ["channelId", "messageId"] });
+    const tasks = db.createObjectStore("deliveryTasks", { keyPath: "messageHash" });
+    tasks.createIndex("bySettledSavedAt", ["settled", "savedAtMs"]);
+    db.createObjectStore("segmentSets", { keyPath: "id" });
+    db.createObjectStore("segments", { keyPath: ["setId", "shard"] });
+    db.createObjectStore("segmentsCompleted", { keyPath: "id" });
+    db.createObjectStore("rateLimitQueue", { keyPath: "id" });
+    db.createObjectStore("rateLimitUsage");
+  },
+  // 2 -> 3: (next)
 ];
 
 export const DB_VERSION = MIGRATIONS.length;

@@ -1,0 +1,33 @@
+/**
+ * Every IndexedDB store port of the extension on one database connection: the shape
+ * `ChannelManager` takes as `stores`. Closing closes the shared connection.
+ */
+import type { ChannelStores } from "../core/channel/channel-manager.js";
+import type { OutgoingItem } from "../core/channel/reliable-channel.js";
+import { IdbChannelStore } from "./idb-channel-store.js";
+import { IdbDeliveryStore } from "./idb-delivery-store.js";
+import { IdbRateLimitStore } from "./idb-ratelimit-store.js";
+import { openReliableChannelDb } from "./idb-schema.js";
+import { IdbSdsStore } from "./idb-sds-store.js";
+import { IdbSegmentStore } from "./idb-segment-store.js";
+
+export interface IdbStores extends ChannelStores {
+  channels: IdbChannelStore;
+  sds: IdbSdsStore;
+  delivery: IdbDeliveryStore;
+  segments: IdbSegmentStore;
+  rateLimit: IdbRateLimitStore<OutgoingItem>;
+  close(): void;
+}
+
+export async function openIdbStores(name?: string): Promise<IdbStores> {
+  const db = await openReliableChannelDb(name);
+  return {
+    channels: new IdbChannelStore(db),
+    sds: new IdbSdsStore(db),
+    delivery: new IdbDeliveryStore(db),
+    segments: new IdbSegmentStore(db),
+    rateLimit: new IdbRateLimitStore<OutgoingItem>(db),
+    close: () => db.close(),
+  };
+}
