@@ -411,3 +411,30 @@ describe("DeliveryService", () => {
     expect(events[0]).toMatchObject({ type: "propagated" });
   });
 });
+
+describe("a store that starts failing", () => {
+  it("never makes the loop spin: work backs off and resumes from the store after a restart", async () => {
+    const r = await rig({ storeCheckDelayMs: 100 });
+    const task = await r.service.send(message("x"));
+    await flush();
+    expect(r.events.map((e) => e.type)).toContain("propagated");
+    // From now on every save fails (quota exceeded, database closed...).
+    const save = vi.spyOn(r.store, "save").mockRejectedValue(new Error("disk full"));
+    let queries = 0;
+    const query = r.node.queryStore.bind(r.node);
+    vi.spyOn(r.node, "queryStore").mockImplementation((q) => {
+      queries++;
+      return query(q);
+    });
+    await vi.advanceTimersByTimeAsync(5_000);
+    // Regression: the store check marked the task stored, the save failed, and the check ran
+    // again at once, forever (microtasks only: timers never fired again).
+    expect(queries).toBeLessThanOrEqual(5);
+    expect(r.errors.length).toBeGreaterThan(0);
+    save.mockRestore();
+    // The store still holds the task unsettled: a new instance picks it up and finishes it.
+    const again = await rig({ storeCheckDelayMs: 100 }, undefined, { network: r.network, node: r.node, store: r.store });
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(again.events).toContainEqual(expect.objectContaining({ type: "stored", messageHash: task.messageHash }));
+  });
+});

@@ -17,7 +17,7 @@ import type { Scheduler } from "../ports/scheduler.js";
 import type { Availability, IncomingWakuMessage, Transport, Unsubscribe } from "../ports/transport.js";
 import { CHANNEL_KEY_BYTES, SEALED_PAYLOAD_VERSION, type PayloadCipher } from "../crypto/cipher.js";
 import type { DecryptStats } from "../crypto/open-or-drop.js";
-import { DeliveryService, type DeliveryOptions } from "../delivery/delivery-service.js";
+import { DeliveryService, type DeliveryOptionsInput } from "../delivery/delivery-service.js";
 import type { DeliveryStore } from "../delivery/store.js";
 import type { DeliveryEvent } from "../delivery/types.js";
 import { RateLimiter, type RateLimitOptions } from "../ratelimit/rate-limiter.js";
@@ -28,6 +28,7 @@ import {
   DEFAULT_PARITY_RATE,
   DEFAULT_SEGMENT_SIZE,
   SegmentReassembler,
+  resolveSegmenterOptions,
   type Keccak256,
   type ReassemblyLimits,
   type SegmentStore,
@@ -62,7 +63,7 @@ export interface ChannelManagerDeps {
 
 export interface ChannelManagerOptions {
   sds?: SdsParamsInput;
-  delivery?: Partial<DeliveryOptions>;
+  delivery?: DeliveryOptionsInput;
   rateLimit?: Partial<RateLimitOptions>;
   reassembly?: Partial<ReassemblyLimits>;
   limits?: Partial<ChannelLimits>;
@@ -116,6 +117,8 @@ export class ChannelManager {
     private readonly options: ChannelManagerOptions,
   ) {
     this.limits = { ...DEFAULT_CHANNEL_LIMITS, ...options.limits };
+    // Fail at start, not on the first large send: the limits must be segmentable.
+    resolveSegmenterOptions({ segmentSize: this.limits.segmentSize, parityRate: this.limits.parityRate, maxPayloadBytes: this.limits.maxPayloadBytes });
     this.reportError = deps.reportError ?? ((error) => console.error("[channels]", error));
     this.random = deps.random ?? cryptoRandom;
     this.writer = new BatchWriter(deps.stores.channels);
@@ -210,19 +213,31 @@ export class ChannelManager {
     return this.delivery.nextWakeAtMs();
   }
 
+  /**
+   * Stop every timer and subscription and wait for work in flight. Every step runs even if an
+   * earlier one fails (a dying store must not leave timers behind); the first error is rethrown.
+   */
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    this.unsubscribeAvailability?.();
-    this.rateLimiter.stop();
-    for (const channel of this.channels.values()) await channel.close();
-    await this.delivery.stop();
-    this.unsubscribeDelivery?.();
+    const errors: unknown[] = [];
+    const attempt = async (step: () => unknown): Promise<void> => {
+      try {
+        await step();
+      } catch (error) {
+        errors.push(error);
+      }
+    };
+    await attempt(() => this.unsubscribeAvailability?.());
+    await attempt(() => this.rateLimiter.stop());
+    for (const channel of this.channels.values()) await attempt(() => channel.close());
+    await attempt(() => this.delivery.stop());
+    await attempt(() => this.unsubscribeDelivery?.());
     for (const pending of this.subscriptions.values()) {
-      const unsubscribe = await pending.catch(() => undefined);
-      await unsubscribe?.().catch((error: unknown) => this.reportError(error));
+      await attempt(async () => (await pending)?.());
     }
     this.subscriptions.clear();
+    if (errors.length > 0) throw errors[0];
   }
 
   // ---- internals ------------------------------------------------------------------------------

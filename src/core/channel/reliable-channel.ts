@@ -572,8 +572,11 @@ export class ReliableChannel {
     this.retrievalTimer?.cancel();
     this.retrievalTimer = undefined;
     this.unsubscribeSds();
-    await this.serial.idle();
-    this.listeners.clear();
+    try {
+      await this.serial.idle();
+    } finally {
+      this.listeners.clear();
+    }
   }
 
   /** Everything queued on this channel has settled (tests, orderly shutdown). */

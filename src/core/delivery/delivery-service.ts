@@ -44,6 +44,9 @@ export interface DeliveryOptions {
   backoff: BackoffOptions;
 }
 
+/** Options as callers give them: any subset, backoff included (merged over the defaults). */
+export type DeliveryOptionsInput = Partial<Omit<DeliveryOptions, "backoff">> & { backoff?: Partial<BackoffOptions> };
+
 export const DEFAULT_DELIVERY_OPTIONS: DeliveryOptions = {
   ttlMs: 10 * 60_000,
   maxAttempts: 10,
@@ -99,7 +102,7 @@ export class DeliveryService {
 
   constructor(
     private readonly deps: DeliveryServiceDeps,
-    options: Partial<DeliveryOptions> = {},
+    options: DeliveryOptionsInput = {},
   ) {
     this.options = { ...DEFAULT_DELIVERY_OPTIONS, ...options, backoff: { ...DEFAULT_BACKOFF, ...options.backoff } };
     if (this.options.maxInFlight < 1 || this.options.maxAttempts < 1 || this.options.storeCheckBatch < 1) {
@@ -239,6 +242,12 @@ export class DeliveryService {
     const dueChecks: DeliveryTask[] = [];
     for (const task of this.tasks.values()) {
       if (this.busy.has(task.messageHash) || this.queued.has(task.messageHash)) continue;
+      if (task.settled) {
+        // Settled in memory but its save failed: the store still says unsettled, so a restart
+        // resumes it; this instance has nothing more to do with it.
+        this.tasks.delete(task.messageHash);
+        continue;
+      }
       if (now >= task.expiresAtMs) expired.push(task);
       else if (task.nextActionAtMs <= now) {
         if (task.next === "publish") this.enqueuePublish(task);
@@ -405,6 +414,22 @@ export class DeliveryService {
     this.storeCheckRunning = true;
     for (const task of tasks) this.busy.add(task.messageHash);
     try {
+      await this.checkStoreNow(tasks);
+    } catch (error) {
+      // Typically the store refused a save. Whatever the task fields say now, do not look at
+      // these tasks again before a backoff: a failing store must never make the loop spin.
+      const later = this.deps.clock.now() + backoffDelayMs(2, this.options.backoff, this.random);
+      for (const task of tasks) if (!task.settled) task.nextActionAtMs = Math.max(task.nextActionAtMs, later);
+      throw error;
+    } finally {
+      for (const task of tasks) this.busy.delete(task.messageHash);
+      this.storeCheckRunning = false;
+      this.tick();
+    }
+  }
+
+  private async checkStoreNow(tasks: DeliveryTask[]): Promise<void> {
+    {
       if (!this.deps.transport.availability().store) {
         // Store unreachable: wait for it (an availability change wakes us) until the TTL.
         const later = this.deps.clock.now() + backoffDelayMs(1 + (tasks[0]?.storeMisses ?? 0), this.options.backoff, this.random);
@@ -463,10 +488,6 @@ export class DeliveryService {
       if (exhausted.length > 0) {
         await this.fail(exhausted, "not_stored", `store nodes did not have it after ${this.options.maxAttempts} publishes`);
       }
-    } finally {
-      for (const task of tasks) this.busy.delete(task.messageHash);
-      this.storeCheckRunning = false;
-      this.tick();
     }
   }
 
