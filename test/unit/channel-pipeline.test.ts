@@ -85,12 +85,17 @@ describe("ChannelManager pipeline over the loopback network", () => {
     const first = await a.send(text("once"), { idempotencyKey: "k1" });
     const second = await a.send(text("once"), { idempotencyKey: "k1" });
     expect(second).toEqual({ requestId: first.requestId, duplicate: true });
+    // Regression: two sends with one key in the same turn were both stored (the first was not
+    // committed yet when the second looked it up).
+    const [x, y] = await Promise.all([a.send(text("twice"), { idempotencyKey: "k2" }), a.send(text("twice"), { idempotencyKey: "k2" })]);
+    expect(y?.requestId).toBe(x?.requestId);
+    expect([x?.duplicate, y?.duplicate].sort()).toEqual([false, true]);
     await expect(a.send(new Uint8Array(0))).rejects.toMatchObject({ name: "InvalidParams", code: 5001 });
     await expect(a.send(new Uint8Array(11 * 1024 * 1024))).rejects.toMatchObject({ name: "PayloadTooLarge", code: 5002 });
     await expect(a.send(text("x"), { ephemeral: true, idempotencyKey: "k" })).rejects.toMatchObject({ name: "InvalidParams" });
-    await waitUntil(() => bLog.messages.length === 1, "one message");
+    await waitUntil(() => bLog.messages.length === 2, "two messages");
     await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(bLog.texts()).toEqual(["once"]);
+    expect(bLog.texts()).toEqual(["once", "twice"]);
   });
 
   it("recovers every message through resends and store retrieval with 30 % loss", async () => {

@@ -108,6 +108,7 @@ export class ChannelManager {
   private unsubscribeAvailability: (() => void) | undefined;
   private lastAvailability: Availability;
   private stopped = false;
+  private requestCounter = 0;
   /** Resolves once the rate limiter loaded its queue; channels may resume before that. */
   private readonly limiterStarted: Promise<void>;
   private markLimiterStarted!: () => void;
@@ -271,10 +272,20 @@ export class ChannelManager {
       reassembler: this.reassembler,
       enqueue: (input) => this.limiterStarted.then(() => this.rateLimiter.submit(input)),
       limits: this.limits,
-      newRequestId: () => `req_${toHex(this.random.bytes(16))}`,
+      newRequestId: () => this.newRequestId(),
       reportError: this.reportError,
       decryptStats: this.decryptStats,
     };
+  }
+
+  /**
+   * Request ids sort in acceptance order (time, then a per-process counter, then randomness):
+   * stores that order ties by id (IndexedDB) then replay a burst in the order it was accepted.
+   */
+  private newRequestId(): string {
+    const time = this.deps.clock.now().toString(36).padStart(9, "0");
+    const counter = (this.requestCounter++ % 36 ** 4).toString(36).padStart(4, "0");
+    return `req_${time}${counter}${toHex(this.random.bytes(8))}`;
   }
 
   /** Subscribe once per content topic; a failed attempt is retried on the next availability change. */

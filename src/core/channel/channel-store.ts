@@ -63,6 +63,7 @@ export class MemoryChannelStore implements ChannelStore {
   }
 
   async loadActiveRequests(channelId: string, limit: number): Promise<OutboxRequest[]> {
+    if (limit <= 0) return [];
     return [...this.requests.values()]
       .filter((r) => r.channelId === channelId && r.status.state !== "failed")
       .sort((a, b) => a.createdAtMs - b.createdAtMs)

@@ -103,6 +103,7 @@ export class ReliableChannel {
   /** Requests whose status can still change, by id, plus an index from SDS message id. */
   private readonly active = new Map<string, OutboxRequest>();
   private readonly byMessageId = new Map<string, string>();
+  private readonly byIdempotencyKey = new Map<string, string>();
   private readonly carriers = new Set<string>();
   private readonly driver: SdsDueDriver;
   private readonly unsubscribeSds: () => void;
@@ -173,8 +174,13 @@ export class ReliableChannel {
       throw invalidParams(`ephemeral messages must fit in one Waku message (${segmentSize} bytes)`);
     }
     if (key !== undefined) {
+      // Memory first: a send with the same key earlier in this turn is not in the store yet.
+      const known = this.byIdempotencyKey.get(key);
+      if (known !== undefined) return { requestId: known, duplicate: true };
       const existing = await this.ctx.store.findRequestByIdempotencyKey(this.config.channelId, key);
       if (existing) return { requestId: existing.requestId, duplicate: true };
+      const raced = this.byIdempotencyKey.get(key); // another send with this key won the await
+      if (raced !== undefined) return { requestId: raced, duplicate: true };
     }
     const now = this.ctx.clock.now();
     const requestId = this.ctx.newRequestId();
@@ -196,7 +202,15 @@ export class ReliableChannel {
       status: { state: "queued", requestId, parts: 0 },
     };
     this.active.set(requestId, request);
-    await this.ctx.writer.write({ requests: [request] });
+    if (key !== undefined) this.byIdempotencyKey.set(key, requestId);
+    try {
+      await this.ctx.writer.write({ requests: [request] });
+    } catch (error) {
+      // Not accepted: forget it, so a retry of the same send is not mistaken for a duplicate.
+      this.active.delete(requestId);
+      if (key !== undefined) this.byIdempotencyKey.delete(key);
+      throw error;
+    }
     void this.serial.run(() => this.prepare(request)).catch((error) => this.ctx.reportError(error));
     return { requestId, duplicate: false };
   }
@@ -386,12 +400,14 @@ export class ReliableChannel {
   private remember(request: OutboxRequest): void {
     this.active.set(request.requestId, request);
     for (const id of request.messageIds) this.byMessageId.set(id, request.requestId);
+    if (request.idempotencyKey !== undefined) this.byIdempotencyKey.set(request.idempotencyKey, request.requestId);
     // Bound memory: forget the oldest cached requests (the store still has them).
     while (this.active.size > this.ctx.limits.activeRequestCache) {
       const oldest = this.active.keys().next().value as string;
       const dropped = this.active.get(oldest);
       this.active.delete(oldest);
       for (const id of dropped?.messageIds ?? []) this.byMessageId.delete(id);
+      if (dropped?.idempotencyKey !== undefined) this.byIdempotencyKey.delete(dropped.idempotencyKey);
     }
   }
 
