@@ -114,6 +114,7 @@ describe("crash at every storage write", () => {
     const clean = await scenario(Number.POSITIVE_INFINITY);
     const only = process.env.CRASH_K ? Number(process.env.CRASH_K) : undefined;
     const ks = Array.from({ length: clean.totalWrites }, (_, i) => i + 1).filter((k) => (only ? k === only : FULL || k <= 12 || k % 5 === 0));
+    console.log(`[channel-crash] scenario makes ${clean.totalWrites} storage writes; crashing at ${ks.length} of them`);
     for (const k of ks) {
       const outcome = await scenario(k);
       const context = `crash at write ${k}`;
