@@ -2,7 +2,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/", "node_modules/", "bench/out/", "test-results/", ".devnet-data/", ".playground/"] },
+  { ignores: ["dist/", "node_modules/", "bench/out/", "test-results/", ".devnet-data/", ".playground/", "devnet/_scratch*"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -13,6 +13,11 @@ export default tseslint.config(
       "@typescript-eslint/consistent-type-imports": "error",
       "no-empty": ["error", { allowEmptyCatch: false }],
     },
+  },
+  {
+    // Plain Node scripts (no TypeScript to tell eslint about Node's globals).
+    files: ["**/*.mjs"],
+    languageOptions: { globals: { process: "readonly", console: "readonly" } },
   },
   {
     // src/core is pure: it reaches the world only through its ports (DESIGN.md section 3).
