@@ -29,3 +29,35 @@ describe("SDS ack debt beyond the causal-history window", () => {
     expect(states).toEqual(ids.map(() => "acknowledged"));
   });
 });
+
+/**
+ * Regression: when a receiver's ack was lost, the sender's resend arrived as a duplicate and
+ * the receiver stayed silent (nothing owed), so the message stayed unacknowledged until an idle
+ * sync minutes later. Over a lossy network this left requests short of "acknowledged".
+ */
+describe("SDS ack after a lost ack", () => {
+  it("a resend of a delivered message makes the receiver ack it directly", async () => {
+    const clock = new ManualClock();
+    const alice = await openChannel("alice", { clock });
+    const bob = await openChannel("bob", { clock, params: { syncInterval: null, idleSyncInterval: null } });
+    const wrapped = await alice.wrapOutgoing(text("hello"));
+    if (wrapped.status !== "new") throw new Error("expected a new message");
+    expect((await bob.receive(wrapped.bytes)).outcome).toBe("delivered");
+    // Bob's ack sync goes out and is lost.
+    clock.advance(4_000);
+    expect((await bob.due()).sync).toBeDefined();
+    // Alice resends; bob sees a duplicate.
+    let resent: Uint8Array | undefined;
+    for (let i = 0; i < 10 && !resent; i++) {
+      clock.advance(5_000);
+      resent = (await alice.due()).resend[0]?.bytes;
+    }
+    expect(resent).toBeDefined();
+    expect((await bob.receive(resent as Uint8Array)).outcome).toBe("duplicate");
+    clock.advance(4_000);
+    const sync = (await bob.due()).sync;
+    expect(sync).toBeDefined();
+    await alice.receive((sync as { bytes: Uint8Array }).bytes);
+    expect(alice.outgoingStatus(wrapped.messageId)?.state).toBe("acknowledged");
+  });
+});

@@ -134,6 +134,8 @@ export interface DueResult {
 }
 
 const MAX_IDEMPOTENCY_KEY_CHARS = 256;
+/** Resent-message acks carried by one message at most (bounds its size: ~90 B each). */
+const MAX_ACK_REQUESTS = 16;
 
 /** One step: mutations applied to the mirror and recorded for the single commit. */
 class Step {
@@ -236,7 +238,7 @@ export class SdsChannel {
         return { status: "new", messageId, bytes, ephemeral: true };
       }
       const lamport = nextLamport(step.state.meta.lamport, step.now);
-      const causalHistory = causalHistoryWindow(step.state, this.params.causalHistorySize);
+      const causalHistory = this.carrierHistory(step);
       const record: OutgoingRecord = {
         channelId: this.channelId,
         messageId,
@@ -331,6 +333,14 @@ export class SdsChannel {
       const known = state.historyRecord(id);
       if (known !== undefined && !known.own && known.retrievalHint === undefined && hint !== undefined) {
         step.write({ op: "putHistory", record: { ...known, retrievalHint: hint } });
+      }
+      if (known !== undefined && !known.own) {
+        // A resend of something we delivered: the sender never saw our ack. Ack it directly.
+        const requests = state.meta.ackRequests ?? [];
+        if (!requests.includes(id)) {
+          step.patchMeta({ ackOwed: true, ackRequests: [...requests, id].slice(-MAX_ACK_REQUESTS) });
+          this.rescheduleSync(step);
+        }
       }
       return { ...base, outcome: "duplicate" };
     }
@@ -561,7 +571,7 @@ export class SdsChannel {
   }
 
   private buildSync(step: Step): Transmission | undefined {
-    const causalHistory = causalHistoryWindow(step.state, this.params.causalHistorySize);
+    const causalHistory = this.carrierHistory(step);
     if (causalHistory.length === 0) return undefined; // as @waku/sds: nothing to tell
     const lamport = nextLamport(step.state.meta.lamport, step.now);
     step.patchMeta({ lamport });
@@ -587,13 +597,33 @@ export class SdsChannel {
    * older deliveries rely on bloom hits, and peers count an ack only after
    * `possibleAckThreshold` distinct carriers, so we keep owing syncs until that many went out.
    */
-  private ackDebtAfterCarrier(step: Step): Pick<ChannelMetaRecord, "ackOwed" | "ackBacklog" | "bloomCarriers"> {
+  private ackDebtAfterCarrier(step: Step): Pick<ChannelMetaRecord, "ackOwed" | "ackBacklog" | "bloomCarriers" | "ackRequests"> {
     const meta = step.state.meta;
     const backlog = meta.ackBacklog ?? 0;
-    if (backlog <= this.params.causalHistorySize) return { ackOwed: false, ackBacklog: 0, bloomCarriers: 0 };
+    if (backlog <= this.params.causalHistorySize) return { ackOwed: false, ackBacklog: 0, bloomCarriers: 0, ackRequests: [] };
     const carriers = (meta.bloomCarriers ?? 0) + 1;
-    if (carriers >= this.params.possibleAckThreshold) return { ackOwed: false, ackBacklog: 0, bloomCarriers: 0 };
-    return { ackOwed: true, ackBacklog: backlog, bloomCarriers: carriers };
+    if (carriers >= this.params.possibleAckThreshold) return { ackOwed: false, ackBacklog: 0, bloomCarriers: 0, ackRequests: [] };
+    return { ackOwed: true, ackBacklog: backlog, bloomCarriers: carriers, ackRequests: [] };
+  }
+
+  /**
+   * The causal history a carrier (content or sync) of ours lists: the newest window, preceded by
+   * any delivered messages whose senders asked again (resends), so those get a direct ack.
+   */
+  private carrierHistory(step: Step): HistoryEntry[] {
+    const window = causalHistoryWindow(step.state, this.params.causalHistorySize);
+    const requested: HistoryEntry[] = [];
+    for (const id of step.state.meta.ackRequests ?? []) {
+      if (window.some((entry) => entry.messageId === id)) continue;
+      const record = step.state.historyRecord(id);
+      if (record === undefined) continue;
+      requested.push({
+        messageId: record.messageId,
+        senderId: record.senderId,
+        ...(record.retrievalHint !== undefined ? { retrievalHint: record.retrievalHint } : {}),
+      });
+    }
+    return [...requested, ...window];
   }
 
   private rescheduleSync(step: Step): void {

@@ -87,6 +87,11 @@ export interface ChannelMetaRecord {
   readonly ackBacklog?: number;
   /** Bloom-only carriers sent for the current backlog. */
   readonly bloomCarriers?: number;
+  /**
+   * Delivered messages whose sender resent them after we had them: our ack was lost. The next
+   * message we send lists them in its causal history (a direct ack), then forgets them.
+   */
+  readonly ackRequests?: readonly MessageId[];
   readonly createdAt: number;
 }
 
