@@ -17,7 +17,7 @@ export default tseslint.config(
   {
     // Plain Node scripts (no TypeScript to tell eslint about Node's globals).
     files: ["**/*.mjs"],
-    languageOptions: { globals: { process: "readonly", console: "readonly" } },
+    languageOptions: { globals: { process: "readonly", console: "readonly", URL: "readonly" } },
   },
   {
     // src/core is pure: it reaches the world only through its ports (DESIGN.md section 3).
