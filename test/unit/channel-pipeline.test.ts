@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { ChannelManager } from "../../src/core/channel/channel-manager.js";
 import { LoopbackNetwork } from "../support/loopback-transport.js";
-import { EventLog, memoryStores, startManager, waitUntil } from "../support/channel-harness.js";
+import { EventLog, FAST_OPTIONS, memoryStores, startManager, waitUntil } from "../support/channel-harness.js";
 
 const TOPIC = "/rc-test/1/chat/proto";
 const randomBytes = (n: number): Uint8Array => {
@@ -137,5 +137,25 @@ describe("ChannelManager pipeline over the loopback network", () => {
     expect(bLog.texts()).toEqual([...Array.from({ length: 10 }, (_, i) => `p${i}`), "after-restart"]);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(bLog.messages).toHaveLength(11);
+  });
+
+  it("keeps only a bounded number of settled requests in memory (the store has the rest)", async () => {
+    // Regression: send() cached every request forever (10,100 sends held 10,100 entries).
+    const network = new LoopbackNetwork();
+    const alice = await startManager(network.createNode(), { managerOptions: { ...FAST_OPTIONS, limits: { ...FAST_OPTIONS.limits, activeRequestCache: 10 } } });
+    const bob = await startManager(network.createNode());
+    managers.push(alice, bob);
+    const a = await alice.openChannel({ channelId: "room", contentTopic: TOPIC, participantId: "alice" });
+    await bob.openChannel({ channelId: "room", contentTopic: TOPIC, participantId: "bob" });
+    const log = new EventLog();
+    a.on(log.listener);
+    const ids: string[] = [];
+    for (let i = 0; i < 60; i++) ids.push((await a.send(text(`m${i}`))).requestId);
+    await waitUntil(() => ids.every((id) => log.stateOf(id) === "acknowledged"), "all acknowledged", 20_000);
+    await a.send(text("one more")); // eviction runs on the next send
+    const cached = (a as unknown as { active: Map<string, unknown> }).active.size;
+    expect(cached).toBeLessThanOrEqual(11);
+    // Evicted requests are still answered from the store.
+    expect((await a.request(ids[0] as string))?.status.state).toBe("acknowledged");
   });
 });

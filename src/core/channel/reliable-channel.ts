@@ -203,6 +203,7 @@ export class ReliableChannel {
     };
     this.active.set(requestId, request);
     if (key !== undefined) this.byIdempotencyKey.set(key, requestId);
+    this.evictSettled();
     try {
       await this.ctx.writer.write({ requests: [request] });
     } catch (error) {
@@ -401,13 +402,25 @@ export class ReliableChannel {
     this.active.set(request.requestId, request);
     for (const id of request.messageIds) this.byMessageId.set(id, request.requestId);
     if (request.idempotencyKey !== undefined) this.byIdempotencyKey.set(request.idempotencyKey, request.requestId);
-    // Bound memory: forget the oldest cached requests (the store still has them).
-    while (this.active.size > this.ctx.limits.activeRequestCache) {
-      const oldest = this.active.keys().next().value as string;
-      const dropped = this.active.get(oldest);
-      this.active.delete(oldest);
-      for (const id of dropped?.messageIds ?? []) this.byMessageId.delete(id);
-      if (dropped?.idempotencyKey !== undefined) this.byIdempotencyKey.delete(dropped.idempotencyKey);
+    this.evictSettled();
+  }
+
+  /**
+   * Bound memory: past `activeRequestCache`, forget the oldest requests that are settled
+   * (acknowledged or failed); the store still has them. Requests still in flight stay, since
+   * their latest state may not be committed yet. Looks at a bounded number of entries per call.
+   */
+  private evictSettled(): void {
+    let excess = this.active.size - this.ctx.limits.activeRequestCache;
+    let budget = 64;
+    for (const [requestId, request] of this.active) {
+      if (excess <= 0 || budget-- <= 0) return;
+      const settled = request.prepared && (request.status.state === "acknowledged" || request.status.state === "failed");
+      if (!settled) continue;
+      this.active.delete(requestId);
+      for (const id of request.messageIds) this.byMessageId.delete(id);
+      if (request.idempotencyKey !== undefined) this.byIdempotencyKey.delete(request.idempotencyKey);
+      excess--;
     }
   }
 

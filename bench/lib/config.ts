@@ -1,0 +1,52 @@
+/**
+ * Benchmark sizes. Full run: ~6 minutes on a 2-core machine. `BENCH_QUICK=1`: ~1 minute smoke
+ * with small counts (CI), report written to bench/out/ instead of bench/REPORT-core.md.
+ */
+export interface BenchConfig {
+  quick: boolean;
+  /** Measured A/B rounds per cell (plus `warmup` unmeasured ones). */
+  rounds: number;
+  warmup: number;
+  accept: { small: number; large: number };
+  /** E2E rounds are short and noisy under load: more of them. */
+  e2e: { small: number; large: number; rounds: number };
+  wire: { history: number };
+  tradeoff: { histories: number[]; capacities: number[]; warmupHistory: number; burst: number };
+  heap: { ours: number[]; theirs: number; childTimeoutMs: number };
+  devnet: { burst: number; oursCapMs: number; theirsCapMs: number };
+  /** Deadline of every single wait inside a round (ms). */
+  roundTimeoutMs: number;
+}
+
+export const SMALL_BYTES = 1024;
+export const LARGE_BYTES = 100 * 1024;
+
+export function benchConfig(quick: boolean): BenchConfig {
+  if (quick) {
+    return {
+      quick,
+      rounds: 2,
+      warmup: 1,
+      accept: { small: 40, large: 6 },
+      e2e: { small: 40, large: 6, rounds: 2 },
+      wire: { history: 200 },
+      tradeoff: { histories: [4, 16, 64], capacities: [1_000], warmupHistory: 40, burst: 16 },
+      heap: { ours: [500], theirs: 300, childTimeoutMs: 30_000 },
+      devnet: { burst: 100, oursCapMs: 20_000, theirsCapMs: 20_000 },
+      roundTimeoutMs: 15_000,
+    };
+  }
+  return {
+    quick,
+    rounds: 4,
+    warmup: 1,
+    accept: { small: 500, large: 40 },
+    e2e: { small: 300, large: 30, rounds: 8 },
+    wire: { history: 200 },
+    tradeoff: { histories: [4, 16, 64], capacities: [250, 1_000, 4_000], warmupHistory: 200, burst: 32 },
+    heap: { ours: [2_000, 10_000], theirs: 2_000, childTimeoutMs: 150_000 },
+    // Ours delivers and acks a 1,000 burst in ~10-15 s; its cap only matters when acks stall.
+    devnet: { burst: 1_000, oursCapMs: 60_000, theirsCapMs: 120_000 },
+    roundTimeoutMs: 30_000,
+  };
+}
