@@ -23,7 +23,7 @@ const label = (payload: Uint8Array): string => (payload.length === LARGE.length 
 const MANAGER_OPTIONS = {
   sds: { ackSyncDelay: { minMs: 10, maxMs: 30 }, resend: { initialDelayMs: 150, maxDelayMs: 600, maxTransmissions: 40 }, syncInterval: { minMs: 200, maxMs: 400 } },
   delivery: { storeCheckDelayMs: 20, backoff: { initialMs: 20, maxMs: 200 } },
-  limits: { retrievalIntervalMs: 100, segmentSize: 4_096, maxPayloadBytes: 256 * 1024 },
+  limits: { retrievalIntervalMs: 100, singleMessageMaxBytes: 4_096, segmentSize: 4_096, maxPayloadBytes: 256 * 1024 },
 };
 
 const ALICE_SENDS = ["a1", "a2", "large", "a3"];

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
-import type { ChannelManager } from "../../src/core/channel/channel-manager.js";
+import { singleMessageBudget, type ChannelManager } from "../../src/core/channel/channel-manager.js";
+import { resolveSdsParams } from "../../src/core/sds/index.js";
 import { LoopbackNetwork } from "../support/loopback-transport.js";
 import { EventLog, FAST_OPTIONS, memoryStores, startManager, waitUntil } from "../support/channel-harness.js";
 
@@ -157,5 +158,20 @@ describe("ChannelManager pipeline over the loopback network", () => {
     expect(cached).toBeLessThanOrEqual(11);
     // Evicted requests are still answered from the store.
     expect((await a.request(ids[0] as string))?.status.state).toBe("acknowledged");
+  });
+
+  it("sends payloads up to ~141 KiB whole (readable by @waku/sdk peers) and within the 150 KiB Waku limit", async () => {
+    const network = new LoopbackNetwork();
+    const key = new Uint8Array(32).fill(3);
+    const { a, bLog } = await pair(network, key);
+    const biggestWhole = singleMessageBudget(resolveSdsParams(FAST_OPTIONS.sds));
+    const payload = randomBytes(biggestWhole);
+    await a.send(payload);
+    await waitUntil(() => bLog.messages.length === 1, "the large single message");
+    expect(bLog.messages[0]?.key.startsWith("set:")).toBe(false);
+    expect(bLog.messages[0]?.payload).toEqual(payload);
+    const largest = Math.max(...network.published.map((m) => m.payload.length + (m.meta?.length ?? 0)));
+    expect(largest).toBeLessThanOrEqual(150 * 1024);
+    expect(biggestWhole).toBeGreaterThan(100 * 1024);
   });
 });

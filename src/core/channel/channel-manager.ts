@@ -28,12 +28,23 @@ import {
   DEFAULT_PARITY_RATE,
   DEFAULT_SEGMENT_SIZE,
   SegmentReassembler,
+  WAKU_MAX_MESSAGE_BYTES,
   resolveSegmenterOptions,
   type Keccak256,
   type ReassemblyLimits,
   type SegmentStore,
 } from "../segmentation/index.js";
-import { SdsChannel, cryptoRandom, type SdsCodec, type SdsParamsInput, type SdsRandom, type SdsStore } from "../sds/index.js";
+import {
+  SdsChannel,
+  cryptoRandom,
+  resolveSdsParams,
+  type SdsCodec,
+  type SdsParams,
+  type SdsParamsInput,
+  type SdsRandom,
+  type SdsStore,
+} from "../sds/index.js";
+import { effectiveBloomSize } from "../sds/bloom-port.js";
 import { toHex } from "../sds/random.js";
 import { BatchWriter } from "./batch-writer.js";
 import type { ChannelStore } from "./channel-store.js";
@@ -69,7 +80,22 @@ export interface ChannelManagerOptions {
   limits?: Partial<ChannelLimits>;
 }
 
-export const DEFAULT_CHANNEL_LIMITS: ChannelLimits = {
+/**
+ * The largest payload that fits in one Waku message as plain SDS content, for SDS parameters
+ * `params`: 150 KiB minus the envelope (1,024 B), sealing (512 B) and an upper bound of the SDS
+ * overhead: ids, lamport and tags (512 B), causal history plus resend acks (up to
+ * causalHistorySize + 16 entries of <= 160 B: 64-char ids, 32-byte hints, sender ids) and the
+ * bloom filter (-n ln p / ln^2 2 bits, + 64 B). At our defaults: 144,571 B (~141 KiB), so a
+ * 100 KiB payload goes out whole; at @waku/sds-compatible parameters it drops to ~98 KB.
+ */
+export function singleMessageBudget(params: SdsParams): number {
+  const bloom = effectiveBloomSize(params.bloom);
+  const bloomBytes = params.bloom.placement === "none" ? 0 : Math.ceil((-bloom.capacity * Math.log(bloom.errorRate)) / Math.LN2 ** 2 / 8) + 64;
+  const sds = 512 + (params.causalHistorySize + 16) * 160 + bloomBytes;
+  return WAKU_MAX_MESSAGE_BYTES - 1_024 - 512 - sds;
+}
+
+export const DEFAULT_CHANNEL_LIMITS: Omit<ChannelLimits, "singleMessageMaxBytes"> = {
   maxPayloadBytes: DEFAULT_MAX_PAYLOAD_BYTES,
   segmentSize: DEFAULT_SEGMENT_SIZE,
   parityRate: DEFAULT_PARITY_RATE,
@@ -89,7 +115,8 @@ export interface OpenChannelParams {
   key?: Uint8Array;
 }
 
-const CHANNEL_ID = /^[A-Za-z0-9._~:/-]{1,128}$/;
+// The page API's CHANNEL_ID_PATTERN (src/shared/api.ts): every id a page may use must open here.
+const CHANNEL_ID = /^[A-Za-z0-9._~:@+/-]{1,128}$/;
 const CONTENT_TOPIC = /^\/[^/\s]+\/[^/\s]+\/[^/\s]+\/[^/\s]+$/;
 
 export class ChannelManager {
@@ -117,7 +144,11 @@ export class ChannelManager {
     private readonly deps: ChannelManagerDeps,
     private readonly options: ChannelManagerOptions,
   ) {
-    this.limits = { ...DEFAULT_CHANNEL_LIMITS, ...options.limits };
+    const budget = singleMessageBudget(resolveSdsParams(options.sds));
+    this.limits = { ...DEFAULT_CHANNEL_LIMITS, singleMessageMaxBytes: budget, ...options.limits };
+    if (this.limits.singleMessageMaxBytes > budget) {
+      throw invalidParams(`singleMessageMaxBytes ${this.limits.singleMessageMaxBytes} exceeds what fits in one Waku message with these SDS parameters (${budget})`);
+    }
     // Fail at start, not on the first large send: the limits must be segmentable.
     resolveSegmenterOptions({ segmentSize: this.limits.segmentSize, parityRate: this.limits.parityRate, maxPayloadBytes: this.limits.maxPayloadBytes });
     this.reportError = deps.reportError ?? ((error) => console.error("[channels]", error));
@@ -361,7 +392,7 @@ export class ChannelManager {
 function validateOpenParams(params: OpenChannelParams): void {
   if (typeof params !== "object" || params === null) throw invalidParams("openChannel takes { channelId, contentTopic, participantId, key? }");
   if (typeof params.channelId !== "string" || !CHANNEL_ID.test(params.channelId)) {
-    throw invalidParams("channelId must be 1..128 characters of A-Z a-z 0-9 . _ ~ : / -");
+    throw invalidParams("channelId must be 1..128 characters of A-Z a-z 0-9 . _ ~ : @ + / -");
   }
   if (typeof params.contentTopic !== "string" || !CONTENT_TOPIC.test(params.contentTopic)) {
     throw invalidParams("contentTopic must look like /app/version/name/encoding (e.g. /my-dapp/1/chat/proto)");

@@ -49,7 +49,13 @@ export interface OutgoingItem {
 
 export interface ChannelLimits {
   maxPayloadBytes: number;
-  /** Payloads above this are segmented (segment payload size). */
+  /**
+   * Payloads up to this size go out as one plain SDS message (what @waku/sdk peers read);
+   * larger ones are segmented. Defaults to what fits under the 150 KiB Waku limit next to the
+   * SDS overhead of the channel's parameters (see `singleMessageBudget`).
+   */
+  singleMessageMaxBytes: number;
+  /** Chunk size of a segmented payload (each chunk also carries SDS + segment headers). */
   segmentSize: number;
   parityRate: number;
   /** Re-query the store for missing dependencies this often while any are missing. */
@@ -162,7 +168,7 @@ export class ReliableChannel {
     this.assertOpen();
     if (!(payload instanceof Uint8Array)) throw invalidParams("payload must be a Uint8Array");
     if (payload.length === 0) throw invalidParams("payload must not be empty");
-    const { maxPayloadBytes, segmentSize, maxIdempotencyKeyChars } = this.ctx.limits;
+    const { maxPayloadBytes, singleMessageMaxBytes, maxIdempotencyKeyChars } = this.ctx.limits;
     if (payload.length > maxPayloadBytes) throw payloadTooLarge(payload.length, maxPayloadBytes);
     const ephemeral = options.ephemeral === true;
     const key = options.idempotencyKey;
@@ -170,8 +176,8 @@ export class ReliableChannel {
       throw invalidParams(`idempotencyKey must be a string of 1..${maxIdempotencyKeyChars} characters`);
     }
     if (ephemeral && key !== undefined) throw invalidParams("ephemeral messages take no idempotencyKey");
-    if (ephemeral && payload.length > segmentSize) {
-      throw invalidParams(`ephemeral messages must fit in one Waku message (${segmentSize} bytes)`);
+    if (ephemeral && payload.length > singleMessageMaxBytes) {
+      throw invalidParams(`ephemeral messages must fit in one Waku message (${singleMessageMaxBytes} bytes)`);
     }
     if (key !== undefined) {
       // Memory first: a send with the same key earlier in this turn is not in the store yet.
@@ -184,7 +190,7 @@ export class ReliableChannel {
     }
     const now = this.ctx.clock.now();
     const requestId = this.ctx.newRequestId();
-    const segmented = payload.length > segmentSize;
+    const segmented = payload.length > singleMessageMaxBytes;
     const request: OutboxRequest = {
       requestId,
       channelId: this.config.channelId,
