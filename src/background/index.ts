@@ -13,18 +13,29 @@
 import browser from "webextension-polyfill";
 import { ReliableChannelError, toErrorPayload } from "../shared/errors.js";
 import {
+  DEFAULT_NETWORK_SETTINGS,
   EXTENSION_PROTOCOL_VERSION,
+  NETWORK_SETTINGS_KEY,
   PAGE_PORT_NAME,
   PROMPT_PORT_NAME,
+  parseNetworkSettings,
   parseWorkerRequest,
   type AckResponse,
+  type NetworkSettings,
+  type NetworkSettingsResponse,
+  type NetworkStatusResponse,
   type PromptInfoResponse,
   type SitesResponse,
   type WorkerRequest,
   type WorkerResponse,
 } from "../shared/rpc.js";
+import { multiaddr } from "@multiformats/multiaddr";
+import { openIdbStores } from "../storage/idb-stores.js";
+import { startWakuNode } from "../transport/waku-node.js";
 import type { ChannelBackend } from "./channel-backend.js";
-import { MemoryChannelBackend } from "./memory-backend.js";
+import { CoreChannelBackend } from "./core-backend.js";
+import { WakuEngine } from "./engine.js";
+import { Lifecycle, WAKE_ALARM } from "./lifecycle.js";
 import { PageService } from "./page-service.js";
 import { Permissions } from "./permissions.js";
 import { PromptManager } from "./prompts.js";
@@ -33,8 +44,22 @@ import { RpcServer } from "./rpc-server.js";
 const startedAt = performance.now();
 const instance = crypto.randomUUID();
 
-// The reliability engine plugs in here; everything else talks to it through ChannelBackend.
-const backend: ChannelBackend = new MemoryChannelBackend();
+// One Waku light node and one ChannelManager for the profile; pages reach them only through
+// ChannelBackend. Nothing starts here: `ready()` starts it on the first event that needs it.
+const engine = new WakuEngine({
+  openStores: () => openIdbStores(),
+  loadSettings,
+  startNode: (settings) => startWakuNode(settings.bootstrapPeers.length > 0 ? { bootstrapPeers: settings.bootstrapPeers } : {}),
+});
+const backend: ChannelBackend = new CoreChannelBackend(engine);
+const lifecycle = new Lifecycle({
+  manager: () => engine.managerNow(),
+  node: () => engine.nodeNow(),
+  settings: () => engine.settingsNow(),
+  restartNode: (reason) => engine.restart(reason),
+  keepAlive: () => chrome.runtime.getPlatformInfo(),
+  alarms: chrome.alarms,
+});
 const prompts = new PromptManager(chrome.windows, (promptId) =>
   chrome.runtime.getURL(`src/prompt/index.html?id=${encodeURIComponent(promptId)}`),
 );
@@ -48,7 +73,7 @@ let readiness: Promise<void> | null = null;
 /** Everything calls wait on: persisted permissions and the backend's state. */
 function ready(): Promise<void> {
   readiness ??= Promise.all([permissions.load(), backend.ready()]).then(
-    () => undefined,
+    () => lifecycle.start(),
     (error: unknown) => {
       readiness = null; // let the next call try again rather than fail forever
       throw error;
@@ -93,6 +118,17 @@ chrome.runtime.onConnect.addListener((port) => {
 
 chrome.windows.onRemoved.addListener((windowId) => prompts.windowClosed(windowId));
 
+// Browser start (and install/update): Chrome wakes the worker only for events it has listeners
+// for, and the outbox must resume without waiting for a page to call.
+chrome.runtime.onStartup.addListener(() => void ready().catch((error: unknown) => console.error("[worker] failed to start", error)));
+chrome.runtime.onInstalled.addListener(() => void ready().catch((error: unknown) => console.error("[worker] failed to start", error)));
+
+// Woken for pending retries: starting is resuming (the manager re-arms every pending delivery).
+chrome.alarms.onAlarm.addListener((alarm) => {
+  if (alarm.name !== WAKE_ALARM) return;
+  void ready().catch((error: unknown) => console.error("[worker] failed to start on alarm", error));
+});
+
 browser.runtime.onMessage.addListener((message: unknown, sender: browser.Runtime.MessageSender): Promise<unknown> | undefined => {
   const request = parseWorkerRequest(message);
   if (!request) return undefined; // not ours: let other listeners answer
@@ -100,7 +136,8 @@ browser.runtime.onMessage.addListener((message: unknown, sender: browser.Runtime
   return answer(request, sender as chrome.runtime.MessageSender);
 });
 
-// Touch readiness early so the first call does not pay for loading.
+// Start at once: pending deliveries resume without waiting for a page (and the first call does
+// not pay for loading).
 void ready().catch((error: unknown) => console.error("[worker] failed to load state", error));
 
 // ---------------------------------------------------------------------------------------------
@@ -142,11 +179,37 @@ async function answer(request: WorkerRequest, sender: chrome.runtime.MessageSend
       await permissions.flush();
       return { kind: "ok" } satisfies AckResponse;
     }
+    case "network:get":
+      requireExtensionPage(sender);
+      return { kind: "network", settings: await loadSettings() } satisfies NetworkSettingsResponse;
+    case "network:set": {
+      requireExtensionPage(sender);
+      const settings = request.settings;
+      for (const address of settings.bootstrapPeers) {
+        try {
+          if (multiaddr(address).getPeerId() === null) throw new Error("no /p2p/<peer id>");
+        } catch (error) {
+          throw new ReliableChannelError("InvalidParams", `bootstrap peer "${address}" is not a dialable multiaddr: ${String(error)}`);
+        }
+      }
+      await chrome.storage.local.set({ [NETWORK_SETTINGS_KEY]: settings });
+      // Outbox, SDS state and delivery tasks are in IndexedDB: the new node picks them up.
+      await engine.restart("network settings changed");
+      return { kind: "ok" } satisfies AckResponse;
+    }
+    case "network:status":
+      requireExtensionPage(sender);
+      return { kind: "network:status", status: await engine.status() } satisfies NetworkStatusResponse;
     default: {
       const unreachable: never = request;
       return unreachable;
     }
   }
+}
+
+async function loadSettings(): Promise<NetworkSettings> {
+  const stored = (await chrome.storage.local.get(NETWORK_SETTINGS_KEY))[NETWORK_SETTINGS_KEY];
+  return parseNetworkSettings(stored) ?? DEFAULT_NETWORK_SETTINGS;
 }
 
 /** The http(s) origin of a content script's frame, from what the browser says about the sender. */

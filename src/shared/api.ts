@@ -71,6 +71,8 @@ export const MAX_MESSAGES_PAGE = 500;
  * - 5004 `ChannelNotFound`: the channel is not open in this page: call `openChannel()` first.
  * - 5007 `RequestNotFound`: no send with this request id is known to this site (ids of other
  *   sites are never visible).
+ * - 5008 `ChannelInUse`: another site in this browser profile already uses this channel id (a
+ *   channel id belongs to the first site that opens it); choose another channel id.
  * - 5999 `Internal`: a bug; please report it.
  */
 export type ProviderErrorName =
@@ -85,6 +87,7 @@ export type ProviderErrorName =
   | "Decode"
   | "DeliveryFailed"
   | "RequestNotFound"
+  | "ChannelInUse"
   | "Internal";
 
 export const ProviderErrorCode = {
@@ -99,6 +102,7 @@ export const ProviderErrorCode = {
   Decode: 5005,
   DeliveryFailed: 5006,
   RequestNotFound: 5007,
+  ChannelInUse: 5008,
   Internal: 5999,
 } as const satisfies Record<ProviderErrorName, number>;
 

@@ -17,6 +17,7 @@ export const ErrorCodes = {
   Decode: 5005,
   DeliveryFailed: 5006,
   RequestNotFound: 5007,
+  ChannelInUse: 5008,
   Internal: 5999,
 } as const;
 

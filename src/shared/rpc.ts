@@ -27,12 +27,46 @@ export interface ApprovedSite {
 
 export type PromptDecision = "approve" | "deny";
 
+/**
+ * Which Waku network the profile's node joins, kept in `chrome.storage.local` under
+ * `NETWORK_SETTINGS_KEY`. No peers: the public Waku network (cluster 1, the sdk's default
+ * bootstrap). Peers: dial exactly these (e.g. the local devnet) and nothing else.
+ */
+export interface NetworkSettings {
+  bootstrapPeers: string[];
+}
+
+export const NETWORK_SETTINGS_KEY = "network";
+export const DEFAULT_NETWORK_SETTINGS: NetworkSettings = { bootstrapPeers: [] };
+export const MAX_BOOTSTRAP_PEERS = 16;
+
+/** What the popup (and tests) see of the node and the delivery pipeline. */
+export interface NetworkStatus {
+  state: "stopped" | "starting" | "running" | "failed";
+  lastError?: string;
+  /** libp2p peer id of this run (not persisted: it changes on every start). */
+  peerId?: string;
+  startedAtMs?: number;
+  /** Connected peers, and how many of them serve each protocol. */
+  peers: { connected: number; lightpush: number; filter: number; store: number };
+  availability: { relay: boolean; lightpush: boolean; filter: boolean; store: boolean };
+  /** Waku messages waiting for the network (delivery tasks + rate-limiter queue). */
+  pendingDeliveries: number;
+  nextWakeAtMs?: number;
+  channels: number;
+  /** Node restarts by this worker instance (settings changes and supervisor). */
+  restarts: number;
+}
+
 export type WorkerRequest =
   | { kind: "ping"; nonce: string }
   | { kind: "sites:list" }
   | { kind: "sites:revoke"; origin: string }
   | { kind: "prompt:get"; promptId: string }
-  | { kind: "prompt:decide"; promptId: string; decision: PromptDecision; remember: boolean };
+  | { kind: "prompt:decide"; promptId: string; decision: PromptDecision; remember: boolean }
+  | { kind: "network:get" }
+  | { kind: "network:set"; settings: NetworkSettings }
+  | { kind: "network:status" };
 
 export type WorkerResponse = {
   kind: "pong";
@@ -46,6 +80,8 @@ export type WorkerResponse = {
 export type SitesResponse = { kind: "sites"; sites: ApprovedSite[] };
 export type PromptInfoResponse = { kind: "prompt"; promptId: string; origin: string } | { kind: "prompt:gone" };
 export type AckResponse = { kind: "ok" } | { kind: "error"; error: ErrorPayload };
+export type NetworkSettingsResponse = { kind: "network"; settings: NetworkSettings };
+export type NetworkStatusResponse = { kind: "network:status"; status: NetworkStatus };
 
 const PROMPT_ID = /^[A-Za-z0-9-]{8,64}$/;
 
@@ -75,9 +111,26 @@ export function parseWorkerRequest(value: unknown): WorkerRequest | undefined {
         typeof candidate.remember === "boolean"
         ? { kind: "prompt:decide", promptId: candidate.promptId, decision: candidate.decision, remember: candidate.remember }
         : undefined;
+    case "network:get":
+      return { kind: "network:get" };
+    case "network:status":
+      return { kind: "network:status" };
+    case "network:set": {
+      const settings = parseNetworkSettings(candidate.settings);
+      return settings ? { kind: "network:set", settings } : undefined;
+    }
     default:
       return undefined;
   }
+}
+
+/** Narrow stored or received network settings; `undefined` if they are not well formed. */
+export function parseNetworkSettings(value: unknown): NetworkSettings | undefined {
+  if (typeof value !== "object" || value === null) return undefined;
+  const peers = (value as Record<string, unknown>).bootstrapPeers;
+  if (!Array.isArray(peers) || peers.length > MAX_BOOTSTRAP_PEERS) return undefined;
+  if (!peers.every((peer): peer is string => typeof peer === "string" && peer.startsWith("/") && peer.length <= 512)) return undefined;
+  return { bootstrapPeers: [...peers] };
 }
 
 // ---------------------------------------------------------------------------------------------

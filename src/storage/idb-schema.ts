@@ -64,7 +64,20 @@ export interface ReliableChannelDB extends DBSchema {
   rateLimitQueue: { key: string; value: RateLimitEntry<unknown> };
   /** One record under the out-of-line key `RATE_LIMIT_USAGE_KEY`. */
   rateLimitUsage: { key: string; value: EpochUsage };
-  // ---- version 3+: add stores here ----
+  // ---- version 3: which site owns which channel (src/storage/idb-site-channels.ts) ----
+  siteChannels: { key: string; value: SiteChannelRecord; indexes: { byOrigin: string } };
+  // ---- version 4+: add stores here ----
+}
+
+/**
+ * The extension's record of a channel a site opened: the owner (a channel id belongs to one
+ * origin per profile) and the participant id the site got when it gave none.
+ */
+export interface SiteChannelRecord {
+  channelId: string;
+  origin: string;
+  participantId: string;
+  createdAtMs: number;
 }
 
 export interface SegmentCarrierRecord {
@@ -120,7 +133,12 @@ const MIGRATIONS: readonly Migration[] = [
     db.createObjectStore("rateLimitQueue", { keyPath: "id" });
     db.createObjectStore("rateLimitUsage");
   },
-  // 2 -> 3: (next)
+  // 2 -> 3: channel ownership by site.
+  (db) => {
+    const sites = db.createObjectStore("siteChannels", { keyPath: "channelId" });
+    sites.createIndex("byOrigin", "origin");
+  },
+  // 3 -> 4: (next)
 ];
 
 export const DB_VERSION = MIGRATIONS.length;

@@ -10,6 +10,7 @@ import { IdbRateLimitStore } from "./idb-ratelimit-store.js";
 import { openReliableChannelDb } from "./idb-schema.js";
 import { IdbSdsStore } from "./idb-sds-store.js";
 import { IdbSegmentStore } from "./idb-segment-store.js";
+import { IdbSiteChannelStore } from "./idb-site-channels.js";
 
 export interface IdbStores extends ChannelStores {
   channels: IdbChannelStore;
@@ -17,6 +18,8 @@ export interface IdbStores extends ChannelStores {
   delivery: IdbDeliveryStore;
   segments: IdbSegmentStore;
   rateLimit: IdbRateLimitStore<OutgoingItem>;
+  /** Not a core port: the extension's channel ownership by site. */
+  sites: IdbSiteChannelStore;
   close(): void;
 }
 
@@ -28,6 +31,7 @@ export async function openIdbStores(name?: string): Promise<IdbStores> {
     delivery: new IdbDeliveryStore(db),
     segments: new IdbSegmentStore(db),
     rateLimit: new IdbRateLimitStore<OutgoingItem>(db),
+    sites: new IdbSiteChannelStore(db),
     close: () => db.close(),
   };
 }

@@ -40,6 +40,8 @@ export interface WakuTransportOptions {
   publishTimeoutMs?: number;
   /** Clock for message timestamps (ms); injected by tests. */
   nowMs?: () => number;
+  /** Filter subscribe attempts (250 ms, 500 ms, ... up to 4 s apart) before `subscribe` rejects. Default 6 (~8 s). */
+  subscribeAttempts?: number;
 }
 
 const NO_AVAILABILITY: Availability = { relay: false, lightpush: false, filter: false, store: false };
@@ -49,6 +51,7 @@ export class WakuTransport implements Transport {
   private readonly listeners = new Set<(availability: Availability) => void>();
   private readonly publishTimeoutMs: number;
   private readonly nowMs: () => number;
+  private readonly subscribeAttempts: number;
   private readonly detach: () => void;
   private refreshing: Promise<void> | undefined;
   private refreshAgain = false;
@@ -59,6 +62,7 @@ export class WakuTransport implements Transport {
   ) {
     this.publishTimeoutMs = options.publishTimeoutMs ?? 10_000;
     this.nowMs = options.nowMs ?? Date.now;
+    this.subscribeAttempts = options.subscribeAttempts ?? 6;
     const onPeerChange = (): void => void this.refreshAvailability();
     const events = ["peer:connect", "peer:disconnect", "peer:identify", "peer:update"] as const;
     for (const event of events) node.libp2p.addEventListener(event, onPeerChange);
@@ -190,15 +194,33 @@ export class WakuTransport implements Transport {
     }
   }
 
+  /**
+   * Subscribe through the sdk's filter, retrying a failed attempt a few times before giving up.
+   *
+   * Why the retries here: right after a dial the peer's protocols may be known (availability
+   * says "filter") before its shard metadata is, and @waku/sdk 0.0.36 then finds no filter peer
+   * and answers `false`. The sdk keeps the callback of a failed attempt, and a later subscribe
+   * for the same content topic then answers `true` without subscribing anywhere (the topic is
+   * no longer "new" to it): so a failed attempt is undone before the next one. A caller that
+   * retries only on availability changes would otherwise never get its subscription.
+   */
   async subscribe(contentTopic: string, onMessage: (message: IncomingWakuMessage) => void): Promise<Unsubscribe> {
-    const decoder = this.decoderFor(contentTopic);
-    const subscribed = await this.node.filter.subscribe(decoder, (decoded: IDecodedMessage) => {
-      onMessage(toIncoming(decoded));
-    });
-    if (!subscribed) throw new Error(`filter subscription to ${contentTopic} failed: no filter peer accepted it`);
-    return async () => {
-      await this.node.filter.unsubscribe(decoder);
-    };
+    for (let attempt = 1; ; attempt++) {
+      const decoder = this.decoderFor(contentTopic);
+      const subscribed = await this.node.filter.subscribe(decoder, (decoded: IDecodedMessage) => {
+        onMessage(toIncoming(decoded));
+      });
+      if (subscribed) {
+        return async () => {
+          await this.node.filter.unsubscribe(decoder);
+        };
+      }
+      await this.node.filter.unsubscribe(decoder).catch(() => undefined);
+      if (attempt >= this.subscribeAttempts) {
+        throw new Error(`filter subscription to ${contentTopic} failed: no filter peer accepted it (${attempt} attempts)`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.min(250 * 2 ** (attempt - 1), 4_000)));
+    }
   }
 
   async *queryStore(query: StoreQuery): AsyncIterable<IncomingWakuMessage[]> {

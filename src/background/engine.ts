@@ -1,0 +1,240 @@
+/**
+ * The worker's reliability engine: one IndexedDB connection, one Waku light node for the whole
+ * profile, its transport, and the `ChannelManager` on top.
+ *
+ * Readiness = storage open + node started + manager started (every known channel resumed,
+ * pending deliveries re-armed). The node does not need peers to be "started": the manager
+ * catches up (filter subscriptions, store sync) when peers arrive.
+ *
+ * Restart (network settings changed, or the supervisor gave up on the node): the manager is
+ * stopped (it waits for work in flight), then the transport and node; a new node, transport
+ * and manager start on the same stores. Nothing is lost: every piece of manager state is in
+ * IndexedDB, so the new manager resumes exactly where the old one stopped, as after a worker
+ * restart. Calls made meanwhile wait for the new manager.
+ */
+import type { LightNode } from "@waku/sdk";
+import { ChannelManager, type ChannelManagerOptions } from "../core/channel/channel-manager.js";
+import { systemClock } from "../core/ports/clock.js";
+import { systemScheduler } from "../core/ports/scheduler.js";
+import type { Availability } from "../core/ports/transport.js";
+import { keccak256 } from "../crypto/keccak256.js";
+import { WakuSymmetricCipher } from "../crypto/waku-symmetric-cipher.js";
+import type { IdbStores } from "../storage/idb-stores.js";
+import type { SiteChannelStore } from "../storage/idb-site-channels.js";
+import { WakuTransport } from "../transport/waku-transport.js";
+import { WakuSdsCodec } from "../wire/sds-codec.js";
+import type { ChannelEngine } from "./core-backend.js";
+import type { NetworkSettings, NetworkStatus } from "../shared/rpc.js";
+
+export interface EngineDeps {
+  openStores(): Promise<IdbStores>;
+  loadSettings(): Promise<NetworkSettings>;
+  startNode(settings: NetworkSettings): Promise<LightNode>;
+  managerOptions?: ChannelManagerOptions;
+  reportError?: (error: unknown) => void;
+}
+
+interface Running {
+  settings: NetworkSettings;
+  node: LightNode;
+  transport: WakuTransport;
+  manager: ChannelManager;
+  startedAtMs: number;
+}
+
+export class WakuEngine implements ChannelEngine {
+  private stores: Promise<IdbStores> | undefined;
+  private running: Promise<Running> | undefined;
+  /** The last started engine, for synchronous status reads. */
+  private current: Running | undefined;
+  private readonly listeners = new Set<(manager: ChannelManager) => void>();
+  private readonly reportError: (error: unknown) => void;
+  private restarts = 0;
+  private lastError: string | undefined;
+  private transitions: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly deps: EngineDeps) {
+    this.reportError = deps.reportError ?? ((error) => console.error("[engine]", error));
+  }
+
+  ready(): Promise<void> {
+    return this.start().then(() => undefined);
+  }
+
+  async manager(): Promise<ChannelManager> {
+    return (await this.start()).manager;
+  }
+
+  onManagerStarted(listener: (manager: ChannelManager) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async sites(): Promise<SiteChannelStore> {
+    return (await this.openStores()).sites;
+  }
+
+  async lastInboxCursor(channelId: string): Promise<number> {
+    return (await this.openStores()).channels.lastInboxCursor(channelId);
+  }
+
+  /** The running manager if started (no waiting): for lifecycle ticks. */
+  managerNow(): ChannelManager | undefined {
+    return this.current?.manager;
+  }
+
+  nodeNow(): LightNode | undefined {
+    return this.current?.node;
+  }
+
+  settingsNow(): NetworkSettings | undefined {
+    return this.current?.settings;
+  }
+
+  /**
+   * Stop the node and manager and start them again with the settings now stored (callers
+   * save new settings first). Resolves when the new manager runs.
+   */
+  restart(reason: string): Promise<void> {
+    const previous = this.running;
+    const next = this.serialized(async () => {
+      console.info(`[engine] restarting: ${reason}`);
+      this.restarts++;
+      const old = await previous?.catch(() => undefined);
+      if (old) await this.stopRunning(old);
+      return this.startRunning();
+    });
+    this.running = next;
+    next.catch((error: unknown) => {
+      if (this.running === next) this.running = undefined; // the next call tries again
+      this.lastError = describe(error);
+    });
+    return next.then(() => undefined);
+  }
+
+  async status(): Promise<NetworkStatus> {
+    const running = this.current;
+    const peers = running ? await running.node.getConnectedPeers().catch(() => []) : [];
+    const count = (codecs: readonly string[]): number => peers.filter((peer) => peer.protocols.some((p) => codecs.includes(p))).length;
+    const availability: Availability = running?.transport.availability() ?? { relay: false, lightpush: false, filter: false, store: false };
+    return {
+      state: running ? "running" : this.running ? "starting" : this.lastError ? "failed" : "stopped",
+      ...(this.lastError !== undefined ? { lastError: this.lastError } : {}),
+      ...(running ? { peerId: running.node.libp2p.peerId.toString(), startedAtMs: running.startedAtMs } : {}),
+      peers: {
+        connected: peers.length,
+        lightpush: running ? count(running.node.lightPush.multicodec) : 0,
+        filter: running ? count([running.node.filter.multicodec]) : 0,
+        store: running ? count([running.node.store.multicodec]) : 0,
+      },
+      availability,
+      pendingDeliveries: running?.manager.pendingDeliveries() ?? 0,
+      ...(running?.manager.nextWakeAtMs() !== undefined ? { nextWakeAtMs: running.manager.nextWakeAtMs() } : {}),
+      channels: running?.manager.listChannels().length ?? 0,
+      restarts: this.restarts,
+    };
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  private start(): Promise<Running> {
+    if (!this.running) {
+      const next = this.serialized(() => this.startRunning());
+      this.running = next;
+      next.catch((error: unknown) => {
+        if (this.running === next) this.running = undefined;
+        this.lastError = describe(error);
+      });
+    }
+    return this.running;
+  }
+
+  /** Starts and restarts never overlap. */
+  private serialized<T>(task: () => Promise<T>): Promise<T> {
+    const result = this.transitions.then(task, task);
+    this.transitions = result.catch(() => undefined);
+    return result;
+  }
+
+  private openStores(): Promise<IdbStores> {
+    this.stores ??= this.deps.openStores().catch((error: unknown) => {
+      this.stores = undefined;
+      throw error;
+    });
+    return this.stores;
+  }
+
+  private async startRunning(): Promise<Running> {
+    const [stores, settings] = await Promise.all([this.openStores(), this.deps.loadSettings()]);
+    const node = await this.deps.startNode(settings);
+    let transport: WakuTransport | undefined;
+    try {
+      await settled(node, SETTLE_MS);
+      transport = new WakuTransport(node);
+      await transport.refreshAvailability();
+      const manager = await ChannelManager.start(
+        {
+          stores,
+          transport,
+          clock: systemClock,
+          scheduler: systemScheduler,
+          cipher: new WakuSymmetricCipher(),
+          codec: new WakuSdsCodec(),
+          keccak256,
+          reportError: this.reportError,
+        },
+        this.deps.managerOptions,
+      );
+      const running: Running = { settings, node, transport, manager, startedAtMs: Date.now() };
+      this.current = running;
+      this.lastError = undefined;
+      for (const listener of [...this.listeners]) {
+        try {
+          listener(manager);
+        } catch (error) {
+          this.reportError(error);
+        }
+      }
+      return running;
+    } catch (error) {
+      transport?.dispose();
+      await node.stop().catch((stopError: unknown) => this.reportError(stopError));
+      throw error;
+    }
+  }
+
+  private async stopRunning(running: Running): Promise<void> {
+    if (this.current === running) this.current = undefined;
+    // Every step runs even if one fails: a half-stopped node must not keep its connections.
+    await running.manager.stop().catch((error: unknown) => this.reportError(error));
+    running.transport.dispose();
+    await running.node.stop().catch((error: unknown) => this.reportError(error));
+  }
+}
+
+/** Longest wait at start for a dialed peer to be fully known before channels subscribe. */
+const SETTLE_MS = 3_000;
+
+/**
+ * Wait (bounded) until a connected peer's protocols and shard metadata are both known. Channels
+ * subscribe as soon as the manager starts; @waku/sdk 0.0.36 finds no filter peer until the
+ * metadata exchange is done, even when identify already listed the protocols. Offline, this
+ * costs at most `timeoutMs`; the manager then subscribes when peers arrive.
+ */
+async function settled(node: LightNode, timeoutMs: number): Promise<void> {
+  const started = Date.now();
+  while (Date.now() - started < timeoutMs) {
+    const connected = new Set(node.libp2p.getConnections().map((connection) => connection.remotePeer.toString()));
+    if (connected.size === 0 && Date.now() - started > 500) return; // no connection (offline, public bootstrap): do not wait
+    const peers = await node.libp2p.peerStore.all().catch(() => []);
+    const ready = peers.some(
+      (peer) => connected.has(peer.id.toString()) && peer.metadata.has("shardInfo") && peer.protocols.includes(node.filter.multicodec),
+    );
+    if (ready) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

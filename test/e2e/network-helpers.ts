@@ -1,0 +1,126 @@
+/**
+ * Browser tests over a real Waku network: point a profile's worker at the local devnet through
+ * its settings RPC, read its network status, and drive a channel page.
+ */
+import type { Page } from "playwright-core";
+import type { NetworkSettings, NetworkStatus } from "../../src/shared/rpc.js";
+import type { ExtensionBrowser } from "./browser.js";
+import { connectThroughPrompt, recordEvents } from "./page-helpers.js";
+import type { TestServer } from "./test-server.js";
+
+/** An extension page of the profile (the popup), from which worker requests are allowed. */
+export async function extensionPage(browser: ExtensionBrowser): Promise<Page> {
+  const page = await browser.context.newPage();
+  await page.goto(`chrome-extension://${browser.extensionId}/src/popup/index.html`);
+  return page;
+}
+
+async function workerRequest<T>(page: Page, request: unknown): Promise<T> {
+  return page.evaluate((request) => chrome.runtime.sendMessage(request) as Promise<T>, request);
+}
+
+export async function setNetwork(page: Page, settings: NetworkSettings): Promise<void> {
+  const answer = await workerRequest<{ kind: string }>(page, { kind: "network:set", settings });
+  if (answer?.kind !== "ok") throw new Error(`network:set answered ${JSON.stringify(answer)}`);
+}
+
+export async function networkStatus(page: Page): Promise<NetworkStatus> {
+  const answer = await workerRequest<{ kind: string; status: NetworkStatus }>(page, { kind: "network:status" });
+  return answer.status;
+}
+
+/** Poll until the worker has a lightpush, a filter and a store peer. */
+export async function waitForNetwork(page: Page, timeoutMs = 20_000): Promise<NetworkStatus> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const status = await networkStatus(page).catch(() => undefined);
+    if (status && status.availability.lightpush && status.availability.filter && status.availability.store) return status;
+    if (Date.now() > deadline) throw new Error(`worker has no usable peers: ${JSON.stringify(status)}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/** A page of `host`, approved through the prompt if not yet (remembered), recording events, with `channelId` open as `window.__channel`. */
+export async function channelPage(
+  browser: ExtensionBrowser,
+  server: TestServer,
+  host: string,
+  channelId: string,
+  options: { key?: string; contentTopic?: string } = {},
+): Promise<Page> {
+  const page = await browser.context.newPage();
+  await page.goto(server.url(host));
+  await page.waitForFunction(() => !!window.reliableChannel);
+  const approved = await page.evaluate(async () => (await window.reliableChannel!.request({ method: "rc_getPermissions" })).approved);
+  if (!approved) {
+    const { outcome } = await connectThroughPrompt(browser.context, page, { click: "approve", remember: true });
+    if (!outcome.ok) throw new Error(`connect failed: ${JSON.stringify(outcome)}`);
+  } else {
+    await page.evaluate(() => window.reliableChannel!.connect());
+  }
+  await recordEvents(page);
+  await page.evaluate(
+    async ({ channelId, key, contentTopic }) => {
+      const channel = await window.reliableChannel!.openChannel({ channelId, ...(key ? { key } : {}), ...(contentTopic ? { contentTopic } : {}) });
+      (window as unknown as { __channel: typeof channel }).__channel = channel;
+    },
+    { channelId, key: options.key, contentTopic: options.contentTopic },
+  );
+  return page;
+}
+
+/** Texts of the `message` events the page received, in arrival order. */
+export function receivedTexts(page: Page): Promise<string[]> {
+  return page.evaluate(() =>
+    ((window as unknown as { __rcEvents: { event: string; payload: { text?: string } }[] }).__rcEvents ?? [])
+      .filter((e) => e.event === "message")
+      .map((e) => e.payload.text ?? ""),
+  );
+}
+
+/** Current states of these request ids, read with `rc_getStatus`. */
+export function statesOf(page: Page, requestIds: string[]): Promise<string[]> {
+  return page.evaluate(async (ids) => {
+    const out: string[] = [];
+    for (const requestId of ids) {
+      try {
+        const status = await window.reliableChannel!.request({ method: "rc_getStatus", params: { requestId } });
+        out.push(status.state);
+      } catch (error) {
+        out.push(`error:${(error as { name?: string }).name ?? String(error)}`);
+      }
+    }
+    return out;
+  }, requestIds);
+}
+
+/** Poll `probe` until true; returns how long it took. On timeout the error carries `explain()`. */
+export async function waitFor(
+  probe: () => Promise<boolean>,
+  what: string,
+  timeoutMs: number,
+  everyMs = 250,
+  explain?: () => Promise<string>,
+): Promise<number> {
+  const started = Date.now();
+  for (;;) {
+    if (await probe()) return Date.now() - started;
+    if (Date.now() - started > timeoutMs) {
+      const detail = explain ? await explain().catch((error: unknown) => `(no detail: ${String(error)})`) : "";
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${detail ? `: ${detail}` : ""}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}
+
+/** A one-line picture of both workers and a request set, for timeout errors. */
+export async function diagnose(admins: Page[], page?: Page, requestIds?: string[]): Promise<string> {
+  const statuses = await Promise.all(admins.map((admin) => networkStatus(admin).catch((error: unknown) => String(error))));
+  let states = "";
+  if (page && requestIds) {
+    const counts: Record<string, number> = {};
+    for (const state of await statesOf(page, requestIds)) counts[state] = (counts[state] ?? 0) + 1;
+    states = ` states ${JSON.stringify(counts)}`;
+  }
+  return `workers ${JSON.stringify(statuses)}${states}`;
+}

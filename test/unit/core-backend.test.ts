@@ -1,0 +1,200 @@
+/**
+ * CoreChannelBackend over real ChannelManagers, IndexedDB stores (fake-indexeddb) and the
+ * loopback network: two "profiles" exchange messages; the mapping to the page API types, origin
+ * isolation, idempotency, cursors and a manager restart on the same stores.
+ */
+import "fake-indexeddb/auto";
+import { afterEach, describe, expect, it } from "vitest";
+import type { ChannelManager } from "../../src/core/channel/channel-manager.js";
+import type { BackendEvent } from "../../src/background/channel-backend.js";
+import { CoreChannelBackend, parseCursor, toApiStatus, type ChannelEngine } from "../../src/background/core-backend.js";
+import { openIdbStores, type IdbStores } from "../../src/storage/idb-stores.js";
+import { FAST_OPTIONS, startManager, waitUntil } from "../support/channel-harness.js";
+import { LoopbackNetwork, type LoopbackTransport } from "../support/loopback-transport.js";
+
+const A = "https://a.example";
+const B = "https://b.example";
+let dbCounter = 0;
+
+/** The smallest engine: one manager on IndexedDB stores, restartable on the same stores. */
+class TestEngine implements ChannelEngine {
+  private current: Promise<ChannelManager> | undefined;
+  private readonly listeners = new Set<(manager: ChannelManager) => void>();
+  starts = 0;
+
+  constructor(
+    readonly stores: IdbStores,
+    private readonly transport: LoopbackTransport,
+  ) {}
+
+  ready(): Promise<void> {
+    return this.manager().then(() => undefined);
+  }
+  manager(): Promise<ChannelManager> {
+    this.current ??= startManager(this.transport, { stores: this.stores, managerOptions: FAST_OPTIONS }).then((manager) => {
+      this.starts++;
+      for (const listener of this.listeners) listener(manager);
+      return manager;
+    });
+    return this.current;
+  }
+  onManagerStarted(listener: (manager: ChannelManager) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+  async sites() {
+    return this.stores.sites;
+  }
+  lastInboxCursor(channelId: string): Promise<number> {
+    return this.stores.channels.lastInboxCursor(channelId);
+  }
+  async restart(): Promise<void> {
+    const old = await this.current;
+    this.current = undefined;
+    await old?.stop();
+    await this.manager();
+  }
+  async stop(): Promise<void> {
+    await (await this.current)?.stop();
+    this.stores.close();
+  }
+}
+
+const engines: TestEngine[] = [];
+afterEach(async () => {
+  for (const engine of engines.splice(0)) await engine.stop();
+});
+
+async function profile(network: LoopbackNetwork, name = `core-backend-${dbCounter++}`): Promise<{ backend: CoreChannelBackend; engine: TestEngine }> {
+  const engine = new TestEngine(await openIdbStores(name), network.createNode());
+  engines.push(engine);
+  let participant = 0;
+  const backend = new CoreChannelBackend(engine, { newParticipantId: () => `${name}-p${participant++}` });
+  await backend.ready();
+  return { backend, engine };
+}
+
+function collect(backend: CoreChannelBackend, origin: string, channelId: string): BackendEvent[] {
+  const events: BackendEvent[] = [];
+  backend.subscribe(origin, channelId, (event) => events.push(event));
+  return events;
+}
+
+const text = (s: string): Uint8Array => new TextEncoder().encode(s);
+const texts = (events: BackendEvent[]): string[] =>
+  events.flatMap((e) => (e.type === "message" ? [new TextDecoder().decode(e.message.data)] : []));
+
+describe("CoreChannelBackend", () => {
+  it("two profiles on one channel: messages map to ChannelMessage with inbox cursors, statuses reach acknowledged", async () => {
+    const network = new LoopbackNetwork();
+    const alice = await profile(network);
+    const bob = await profile(network);
+    const infoA = await alice.backend.openChannel(A, { channelId: "room" });
+    const infoB = await bob.backend.openChannel(A, { channelId: "room" });
+    expect(infoA).toEqual({ channelId: "room", contentTopic: "/reliable-channel/1/room/proto", participantId: infoA.participantId, encrypted: false, cursor: null });
+    expect(infoB.participantId).not.toBe(infoA.participantId);
+    const atBob = collect(bob.backend, A, "room");
+    const atAlice = collect(alice.backend, A, "room");
+
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push((await alice.backend.send(A, "room", text(`m${i}`), {})).requestId);
+    await waitUntil(() => texts(atBob).length === 5, "bob receives");
+    expect(texts(atBob)).toEqual(["m0", "m1", "m2", "m3", "m4"]);
+    const first = atBob.find((e) => e.type === "message");
+    expect(first).toMatchObject({ type: "message", message: { channelId: "room", cursor: "1", senderId: infoA.participantId, fromSelf: false } });
+
+    await waitUntil(async () => (await alice.backend.status(A, ids[4]!))?.state === "acknowledged", "acknowledged", 15_000);
+    expect(await alice.backend.status(A, ids[4]!)).toEqual({ requestId: ids[4], channelId: "room", state: "acknowledged", ackedBy: [infoB.participantId] });
+    const states = atAlice.flatMap((e) => (e.type === "status" && e.status.requestId === ids[0] ? [e.status.state] : []));
+    expect(states[0]).toBe("queued");
+    expect(states.at(-1)).toBe("acknowledged");
+
+    // Cursors: pages continue after the cursor; unknown cursors read from the start.
+    const page1 = await bob.backend.messages(A, "room", { since: null, limit: 2 });
+    expect(page1.messages.map((m) => m.cursor)).toEqual(["1", "2"]);
+    expect(page1.cursor).toBe("2");
+    const page2 = await bob.backend.messages(A, "room", { since: page1.cursor, limit: 10 });
+    expect(page2.messages.map((m) => new TextDecoder().decode(m.data))).toEqual(["m2", "m3", "m4"]);
+    expect((await bob.backend.messages(A, "room", { since: "5", limit: 10 })).cursor).toBe("5");
+    expect((await bob.backend.messages(A, "room", { since: "not-ours", limit: 10 })).messages).toHaveLength(5);
+    expect((await bob.backend.openChannel(A, { channelId: "room" })).cursor).toBe("5");
+  });
+
+  it("a channel id belongs to the first origin that opens it: others get ChannelInUse and see nothing of it", async () => {
+    const network = new LoopbackNetwork();
+    const { backend } = await profile(network);
+    await backend.openChannel(A, { channelId: "mine" });
+    await expect(backend.openChannel(B, { channelId: "mine" })).rejects.toMatchObject({ name: "ChannelInUse", code: 5008 });
+    const { requestId } = await backend.send(A, "mine", text("secret"), {});
+    expect(await backend.status(B, requestId)).toBeUndefined();
+    expect((await backend.status(A, requestId))?.requestId).toBe(requestId);
+    await expect(backend.send(B, "mine", text("x"), {})).rejects.toMatchObject({ name: "ChannelNotFound" });
+    await expect(backend.messages(B, "mine", { limit: 10 })).rejects.toMatchObject({ name: "ChannelNotFound" });
+    // Two sites racing for a new id: exactly one wins.
+    const race = await Promise.allSettled([backend.openChannel(A, { channelId: "new" }), backend.openChannel(B, { channelId: "new" })]);
+    expect(race.map((r) => r.status).sort()).toEqual(["fulfilled", "rejected"]);
+  });
+
+  it("ownership and the default participant id survive a restart; re-opening with other parameters is refused", async () => {
+    const network = new LoopbackNetwork();
+    const name = `core-backend-${dbCounter++}`;
+    const first = await profile(network, name);
+    const key = new Uint8Array(32).fill(3);
+    const info = await first.backend.openChannel(A, { channelId: "keyed", key });
+    expect(info.encrypted).toBe(true);
+    await expect(first.backend.openChannel(A, { channelId: "keyed" })).rejects.toMatchObject({ name: "InvalidParams" });
+    await expect(first.backend.openChannel(A, { channelId: "keyed", key, contentTopic: "/other/1/t/proto" })).rejects.toMatchObject({ name: "InvalidParams" });
+    await expect(first.backend.openChannel(A, { channelId: "keyed", key, participantId: "someone-else" })).rejects.toMatchObject({ name: "InvalidParams" });
+    await engines.splice(engines.indexOf(first.engine), 1)[0]!.stop();
+
+    const second = await profile(network, name);
+    await expect(second.backend.openChannel(B, { channelId: "keyed", key })).rejects.toMatchObject({ name: "ChannelInUse" });
+    const again = await second.backend.openChannel(A, { channelId: "keyed", key });
+    expect(again.participantId).toBe(info.participantId);
+    // Closed channels refuse sends but keep their state; forgetting an origin closes its channels.
+    await second.backend.closeChannel(A, "keyed");
+    await expect(second.backend.send(A, "keyed", text("x"), {})).rejects.toMatchObject({ name: "ChannelNotFound" });
+    await second.backend.openChannel(A, { channelId: "keyed", key });
+    await second.backend.forgetOrigin(A);
+    await expect(second.backend.send(A, "keyed", text("x"), {})).rejects.toMatchObject({ name: "ChannelNotFound" });
+    await expect(second.backend.openChannel(B, { channelId: "keyed", key })).rejects.toMatchObject({ name: "ChannelInUse" });
+  });
+
+  it("idempotency keys (the worker's rpc/ keys included) make one send; ephemeral sends drop the worker's key", async () => {
+    const network = new LoopbackNetwork();
+    const { backend } = await profile(network);
+    await backend.openChannel(A, { channelId: "idem" });
+    const one = await backend.send(A, "idem", text("once"), { idempotencyKey: "rpc/client-1/7" });
+    const two = await backend.send(A, "idem", text("once"), { idempotencyKey: "rpc/client-1/7" });
+    expect(two.requestId).toBe(one.requestId);
+    const ephemeral = await backend.send(A, "idem", text("now"), { ephemeral: true, idempotencyKey: "rpc/client-1/8" });
+    expect(ephemeral.requestId).not.toBe(one.requestId);
+    await expect(backend.send(A, "idem", text("now"), { ephemeral: true, idempotencyKey: "page-key" })).rejects.toMatchObject({ name: "InvalidParams" });
+  });
+
+  it("a manager restart on the same stores keeps the outbox: pending sends are delivered and events flow again", async () => {
+    const network = new LoopbackNetwork();
+    const alice = await profile(network);
+    const bob = await profile(network);
+    await alice.backend.openChannel(A, { channelId: "restart" });
+    await bob.backend.openChannel(A, { channelId: "restart" });
+    const atBob = collect(bob.backend, A, "restart");
+    const atAlice = collect(alice.backend, A, "restart");
+    const transport = (alice.engine as unknown as { transport: LoopbackTransport }).transport;
+    transport.setOnline(false);
+    const { requestId } = await alice.backend.send(A, "restart", text("queued while offline"), {});
+    await alice.engine.restart();
+    expect(alice.engine.starts).toBe(2);
+    transport.setOnline(true);
+    await waitUntil(() => texts(atBob).includes("queued while offline"), "delivery after the restart", 15_000);
+    await waitUntil(() => atAlice.some((e) => e.type === "status" && e.status.requestId === requestId && e.status.state === "acknowledged"), "ack event after restart", 15_000);
+    expect(texts(atBob)).toEqual(["queued while offline"]);
+  });
+
+  it("maps every core status", () => {
+    expect(toApiStatus("c", { state: "queued", requestId: "r", parts: 1 })).toEqual({ requestId: "r", channelId: "c", state: "queued" });
+    expect(toApiStatus("c", { state: "failed", requestId: "r", parts: 2, reason: "too big" })).toEqual({ requestId: "r", channelId: "c", state: "failed", reason: "too big" });
+    expect(toApiStatus("c", { state: "acknowledged", requestId: "r", parts: 1, ackedBy: ["x"] })).toEqual({ requestId: "r", channelId: "c", state: "acknowledged", ackedBy: ["x"] });
+    expect([parseCursor(null), parseCursor("12"), parseCursor("abc.1"), parseCursor("-1")]).toEqual([0, 12, 0, 0]);
+  });
+});
