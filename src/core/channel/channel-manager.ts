@@ -301,7 +301,14 @@ export class ChannelManager {
       codec: this.deps.codec,
       keccak256: this.deps.keccak256,
       reassembler: this.reassembler,
-      enqueue: (input) => this.limiterStarted.then(() => this.rateLimiter.submit(input)),
+      enqueue: (input) =>
+        this.limiterStarted.then(() => {
+          if (this.stopped) {
+            // Not lost: the request is still unprepared in the outbox and is prepared on restart.
+            throw new Error("ChannelManager stopped while preparing a send; it resumes on the next start");
+          }
+          return this.rateLimiter.submit(input);
+        }),
       limits: this.limits,
       newRequestId: () => this.newRequestId(),
       reportError: this.reportError,
