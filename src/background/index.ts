@@ -40,6 +40,7 @@ import { PageService } from "./page-service.js";
 import { Permissions } from "./permissions.js";
 import { PromptManager } from "./prompts.js";
 import { RpcServer } from "./rpc-server.js";
+import { KNOWN_PEERS_STORAGE_KEY, loadNodeKey, StoredPeerCache } from "./node-identity.js";
 
 const startedAt = performance.now();
 const instance = crypto.randomUUID();
@@ -49,7 +50,15 @@ const instance = crypto.randomUUID();
 const engine = new WakuEngine({
   openStores: () => openIdbStores(),
   loadSettings,
-  startNode: (settings) => startWakuNode(settings.bootstrapPeers.length > 0 ? { bootstrapPeers: settings.bootstrapPeers } : {}),
+  startNode: async (settings) => {
+    const [privateKey, peerCache] = await Promise.all([loadNodeKey(chrome.storage.local), StoredPeerCache.load(chrome.storage.local)]);
+    return startWakuNode({
+      ...(settings.bootstrapPeers.length > 0 ? { bootstrapPeers: settings.bootstrapPeers } : {}),
+      privateKey,
+      peerCache,
+      knownPeers: peerCache.addresses(),
+    });
+  },
 });
 const backend: ChannelBackend = new CoreChannelBackend(engine);
 const lifecycle = new Lifecycle({
@@ -193,6 +202,8 @@ async function answer(request: WorkerRequest, sender: chrome.runtime.MessageSend
         }
       }
       await chrome.storage.local.set({ [NETWORK_SETTINGS_KEY]: settings });
+      // Peers remembered from the previous network would only be dialed in vain.
+      await chrome.storage.local.remove(KNOWN_PEERS_STORAGE_KEY);
       // Outbox, SDS state and delivery tasks are in IndexedDB: the new node picks them up.
       await engine.restart("network settings changed");
       return { kind: "ok" } satisfies AckResponse;

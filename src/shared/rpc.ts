@@ -44,7 +44,7 @@ export const MAX_BOOTSTRAP_PEERS = 16;
 export interface NetworkStatus {
   state: "stopped" | "starting" | "running" | "failed";
   lastError?: string;
-  /** libp2p peer id of this run (not persisted: it changes on every start). */
+  /** libp2p peer id: stable across worker and browser restarts (the node key is persisted). */
   peerId?: string;
   startedAtMs?: number;
   /** Connected peers, and how many of them serve each protocol. */

@@ -7,13 +7,20 @@
  * and keep the bootstrap module as the fallback for later reconnects.
  */
 import { multiaddr } from "@multiformats/multiaddr";
-import { createLightNode, type LightNode, type NetworkConfig } from "@waku/sdk";
+import type { PrivateKey } from "@libp2p/interface";
+import { createLightNode, type LightNode, type NetworkConfig, type PeerCache } from "@waku/sdk";
 
 export interface WakuNodeOptions {
   /** Multiaddrs to dial at once (e.g. the local devnet). Empty: use the public network's bootstrap. */
   bootstrapPeers?: string[];
   /** Defaults to the sdk's: The Waku Network, cluster 1, 8 autoshards. */
   networkConfig?: NetworkConfig;
+  /** A persisted key keeps the peer id stable across restarts; absent: a new one each start. */
+  privateKey?: PrivateKey;
+  /** Where discovered peers are remembered (the sdk's default, localStorage, is absent in a worker). */
+  peerCache?: PeerCache;
+  /** Peers known from earlier runs: dialed at once, next to `bootstrapPeers`. */
+  knownPeers?: string[];
 }
 
 export async function startWakuNode(options: WakuNodeOptions = {}): Promise<LightNode> {
@@ -24,11 +31,13 @@ export async function startWakuNode(options: WakuNodeOptions = {}): Promise<Ligh
     ...(local ? { bootstrapPeers: peers } : {}),
     ...(options.networkConfig ? { networkConfig: options.networkConfig } : {}),
     // ws:// (not wss) addresses are how a local network is reached; the sdk filters them by default.
-    libp2p: { filterMultiaddrs: false },
+    ...(options.peerCache ? { peerCache: options.peerCache } : {}),
+    libp2p: { filterMultiaddrs: false, ...(options.privateKey ? { privateKey: options.privateKey } : {}) },
   });
   await node.start();
   // Dial in parallel; one unreachable peer must not stop the others. `libp2p.dial` rather than
   // `node.dial`, which also opens (and leaves open) a protocol stream we do not need.
-  await Promise.allSettled(peers.map((address) => node.libp2p.dial(multiaddr(address))));
+  const toDial = [...new Set([...peers, ...(options.knownPeers ?? [])])];
+  await Promise.allSettled(toDial.map((address) => node.libp2p.dial(multiaddr(address))));
   return node;
 }

@@ -130,6 +130,8 @@ describe("extension over a real Waku network (two profiles, local devnet)", () =
     const a = await channelPage(alice, server, "chat.test", "e2e-burst");
     const watch = await watchWorkerVersions(a, alice.extensionId);
     const cdp = await alice.context.newCDPSession(a);
+    const peerIdBefore = (await waitForNetwork(aliceAdmin)).peerId;
+    expect(peerIdBefore).toMatch(/^12D3Koo/);
     const started = Date.now();
     await a.evaluate((count) => {
       const w = window as unknown as ChannelWindow & { __burst: Promise<unknown[]> };
@@ -184,6 +186,8 @@ describe("extension over a real Waku network (two profiles, local devnet)", () =
       `[network-e2e] (2) ${stops} worker stops at ${stopAt.join(", ")} ms; states ${watch.states().join(">")}; ` +
         `${BURST}/${BURST} delivered once in ${deliveredMs} ms (in send order: ${inOrder}); all acknowledged ${ackedMs} ms later`,
     );
+    // The node key is persisted: the restarted workers came back as the same peer.
+    expect((await waitForNetwork(aliceAdmin)).peerId).toBe(peerIdBefore);
     await watch.detach();
     await a.close();
     await b.close();
