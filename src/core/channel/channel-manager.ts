@@ -240,7 +240,7 @@ export class ChannelManager {
     return this.delivery.pendingCount() + this.rateLimiter.queuedCount();
   }
 
-  /** When the next timed work is due (ms), for a `chrome.alarms` wake-up. */
+  /** When the next timed work is due (ms), for a browser alarm wake-up. */
   nextWakeAtMs(): number | undefined {
     return this.delivery.nextWakeAtMs();
   }

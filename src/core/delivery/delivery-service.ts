@@ -5,7 +5,7 @@
  * Why this shape (lessons from logos-delivery and @waku/sdk, see DESIGN.md §2):
  * - the first attempt starts at once (no 1 s loop latency on the happy path);
  * - later work is driven by ONE timer armed for the earliest due task, not a fixed poll, so the
- *   host can mirror `nextWakeAtMs()` into a `chrome.alarms` wake-up and an idle worker sleeps;
+ *   host can mirror `nextWakeAtMs()` into a browser alarm wake-up and an idle worker sleeps;
  * - retries back off exponentially with jitter (a burst that fails together does not come back
  *   together), bounded by a TTL and a maximum of attempts;
  * - at most `maxInFlight` publishes run at once, so a burst of 1,000 sends never opens 1,000
@@ -216,7 +216,7 @@ export class DeliveryService {
     return this.tasks.size;
   }
 
-  /** When the loop next needs to run (for a `chrome.alarms` wake-up), or undefined when idle. */
+  /** When the loop next needs to run (for a browser alarm wake-up), or undefined when idle. */
   nextWakeAtMs(): number | undefined {
     return this.timerAtMs;
   }

@@ -1,6 +1,6 @@
 /**
  * Timers, injected so the core runs under vitest fake timers and, in the extension, so the
- * host can mirror the earliest pending deadline into a `chrome.alarms` wake-up.
+ * host can mirror the earliest pending deadline into a browser alarm wake-up.
  *
  * Guarantee: a cancelled timer never fires; `cancel` on a fired or unknown handle is a no-op.
  */

@@ -1,7 +1,7 @@
 /**
  * Drives an SdsChannel's time-based work through the Scheduler port: one timer at the
  * channel's `nextWakeAt()`, firing `due()` and handing the result to `onDue` (transmit resends
- * and syncs). In the extension the host mirrors the same deadline into a `chrome.alarms`
+ * and syncs). In the extension the host mirrors the same deadline into a browser alarm
  * wake-up; nothing here keeps a worker alive on its own.
  *
  * Guarantees: at most one timer per driver; after `stop()` no `due()` starts; errors from

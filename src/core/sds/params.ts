@@ -30,7 +30,7 @@
  *   peer that missed the channel's last messages (tail loss: nothing later references them,
  *   and their senders already got an ack from someone else) learns their ids and retrieves
  *   them. @waku/sds syncs every 0-60 s forever; 5-10 min keeps an MV3 worker asleep between
- *   `chrome.alarms` wake-ups and costs ~3.5 KB per participant per ~7 min. null disables it
+ *   browser alarm wake-ups and costs ~3.5 KB per participant per ~7 min. null disables it
  *   (then tail-loss recovery relies on the caller's store query on reconnect).
  * - irretrievableAfterMs 10 min: a dependency not retrieved by then is declared lost and its
  *   dependents are delivered (flagged `afterLoss`) instead of waiting forever (@waku/sds drops

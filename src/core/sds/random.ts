@@ -1,7 +1,7 @@
 /**
  * Randomness port for the SDS layer: message ids and sync/backoff jitter. Injected so tests
  * are deterministic. The default uses Web Crypto, present in browsers, service workers and
- * Node >= 19 (no chrome.* or Node-only API).
+ * Node >= 19 (no extension or Node-only API).
  */
 export interface SdsRandom {
   /** `length` uniformly random bytes. */
