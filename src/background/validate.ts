@@ -16,7 +16,7 @@ import {
   PARTICIPANT_ID_PATTERN,
 } from "../shared/api.js";
 import { ReliableChannelError, invalidParams, payloadTooLarge } from "../shared/errors.js";
-import { base64DecodedLength, base64ToBytes, type WorkerMethod } from "../shared/rpc.js";
+import { base64DecodedLength, base64ToBytes, WORKER_METHODS, type WorkerMethod } from "../shared/rpc.js";
 import type { OpenChannelParams } from "./channel-backend.js";
 
 export const DEFAULT_MESSAGES_LIMIT = 100;
@@ -39,17 +39,7 @@ export type ValidatedCall =
   | { method: "rc_getMessages"; params: { channelId: string; since: string | null; limit: number } }
   | { method: "rc_subscribe"; params: { channelId: string; since: string | null } };
 
-const KNOWN_METHODS: ReadonlySet<string> = new Set<WorkerMethod>([
-  "rc_connect",
-  "rc_getPermissions",
-  "rc_disconnect",
-  "rc_openChannel",
-  "rc_closeChannel",
-  "rc_send",
-  "rc_getStatus",
-  "rc_getMessages",
-  "rc_subscribe",
-]);
+const KNOWN_METHODS: ReadonlySet<string> = new Set<string>(WORKER_METHODS);
 
 export function isKnownMethod(method: string): method is WorkerMethod {
   return KNOWN_METHODS.has(method);
