@@ -181,7 +181,7 @@ export interface ChannelMessage {
   senderId: string;
   /** True when this site sent it (from this tab or another of the same site). */
   fromSelf: boolean;
-  /** Sender's clock, milliseconds since the epoch. */
+  /** When this profile received it, milliseconds since the epoch (SDS carries no sender time). */
   timestamp: number;
 }
 
