@@ -30,7 +30,8 @@ export interface EngineDeps {
   openStores(): Promise<IdbStores>;
   loadSettings(): Promise<NetworkSettings>;
   startNode(settings: NetworkSettings): Promise<LightNode>;
-  managerOptions?: ChannelManagerOptions;
+  /** Read at every (re)start, so saved settings such as the rate-limit budget take effect. */
+  loadManagerOptions?(): Promise<ChannelManagerOptions>;
   reportError?: (error: unknown) => void;
 }
 
@@ -165,7 +166,11 @@ export class WakuEngine implements ChannelEngine {
   }
 
   private async startRunning(): Promise<Running> {
-    const [stores, settings] = await Promise.all([this.openStores(), this.deps.loadSettings()]);
+    const [stores, settings, managerOptions] = await Promise.all([
+      this.openStores(),
+      this.deps.loadSettings(),
+      this.deps.loadManagerOptions?.() ?? Promise.resolve(undefined),
+    ]);
     const node = await this.deps.startNode(settings);
     let transport: WakuTransport | undefined;
     try {
@@ -183,7 +188,7 @@ export class WakuEngine implements ChannelEngine {
           keccak256,
           reportError: this.reportError,
         },
-        this.deps.managerOptions,
+        managerOptions,
       );
       const running: Running = { settings, node, transport, manager, startedAtMs: Date.now() };
       this.current = running;

@@ -24,6 +24,13 @@ import {
   type NetworkSettings,
   type NetworkSettingsResponse,
   type NetworkStatusResponse,
+  RATE_LIMIT_SETTINGS_KEY,
+  parseRateLimitSettings,
+  type ChannelsSummaryResponse,
+  type NetworkPeersResponse,
+  type RateLimitSettings,
+  type RateLimitSettingsResponse,
+  type RequestTimelineResponse,
   type PromptInfoResponse,
   type SitesResponse,
   type WorkerRequest,
@@ -41,6 +48,9 @@ import { Permissions } from "./permissions.js";
 import { PromptManager } from "./prompts.js";
 import { RpcServer } from "./rpc-server.js";
 import { KNOWN_PEERS_STORAGE_KEY, loadNodeKey, StoredPeerCache } from "./node-identity.js";
+import { Inspector } from "./inspector.js";
+import { DEFAULT_RATE_LIMIT_OPTIONS } from "../core/ratelimit/rate-limiter.js";
+import type { ChannelManagerOptions } from "../core/channel/channel-manager.js";
 
 const startedAt = performance.now();
 const instance = crypto.randomUUID();
@@ -50,6 +60,7 @@ const instance = crypto.randomUUID();
 const engine = new WakuEngine({
   openStores: () => openIdbStores(),
   loadSettings,
+  loadManagerOptions,
   startNode: async (settings) => {
     const [privateKey, peerCache] = await Promise.all([loadNodeKey(chrome.storage.local), StoredPeerCache.load(chrome.storage.local)]);
     return startWakuNode({
@@ -98,6 +109,10 @@ const server: RpcServer = new RpcServer({
   onDetach: (session) => pages.detach(session),
 });
 const pages = new PageService(backend, permissions, (origin) => server.sessionsOf(origin));
+const inspector = new Inspector({ managerNow: () => engine.managerNow() });
+const BADGE_EVERY_MS = 1_000;
+/** What this worker instance last set on the toolbar badge. */
+let badgeText: string | undefined;
 
 // ---------------------------------------------------------------------------------------------
 // Listeners (all synchronous, top level)
@@ -148,6 +163,10 @@ browser.runtime.onMessage.addListener((message: unknown, sender: browser.Runtime
 // Start at once: pending deliveries resume without waiting for a page (and the first call does
 // not pay for loading).
 void ready().catch((error: unknown) => console.error("[worker] failed to load state", error));
+
+// Toolbar badge: Waku messages still waiting for the network, cleared at 0. A plain timer (it
+// does not keep the worker alive); each worker instance sets it afresh on its first tick.
+setInterval(updateBadge, BADGE_EVERY_MS);
 
 // ---------------------------------------------------------------------------------------------
 
@@ -211,6 +230,39 @@ async function answer(request: WorkerRequest, sender: chrome.runtime.MessageSend
     case "network:status":
       requireExtensionPage(sender);
       return { kind: "network:status", status: await engine.status() } satisfies NetworkStatusResponse;
+    case "network:peers": {
+      requireExtensionPage(sender);
+      const node = engine.nodeNow();
+      const peers = node ? await node.getConnectedPeers().catch(() => []) : [];
+      return {
+        kind: "network:peers",
+        peers: peers.map((peer) => ({
+          peerId: peer.id.toString(),
+          addresses: peer.addresses.map((address) => address.multiaddr.toString()),
+          protocols: [...peer.protocols],
+        })),
+      } satisfies NetworkPeersResponse;
+    }
+    case "channels:summary":
+      requireExtensionPage(sender);
+      await ready();
+      updateBadge();
+      return { kind: "channels:summary", atMs: Date.now(), channels: await inspector.channels() } satisfies ChannelsSummaryResponse;
+    case "request:timeline":
+      requireExtensionPage(sender);
+      await ready();
+      return { kind: "request:timeline", request: await inspector.timeline(request.requestId) } satisfies RequestTimelineResponse;
+    case "ratelimit:get":
+      requireExtensionPage(sender);
+      return await rateLimitSettings();
+    case "ratelimit:set":
+      requireExtensionPage(sender);
+      await chrome.storage.local.set({ [RATE_LIMIT_SETTINGS_KEY]: request.settings });
+      // The budget is the rate limiter's construction option: restart the engine (the queue and
+      // every other state are in IndexedDB, as for a network change). In the background: the
+      // answer must not wait for the node to find peers again.
+      engine.restart("rate-limit budget changed").catch((error: unknown) => console.error("[worker] restart after a rate-limit change failed", error));
+      return await rateLimitSettings();
     default: {
       const unreachable: never = request;
       return unreachable;
@@ -221,6 +273,44 @@ async function answer(request: WorkerRequest, sender: chrome.runtime.MessageSend
 async function loadSettings(): Promise<NetworkSettings> {
   const stored = (await chrome.storage.local.get(NETWORK_SETTINGS_KEY))[NETWORK_SETTINGS_KEY];
   return parseNetworkSettings(stored) ?? DEFAULT_NETWORK_SETTINGS;
+}
+
+/**
+ * The stored rate-limit budget next to the one in use. The engine starts its manager with the
+ * core's defaults; reading the stored budget there (and restarting on a change, as for network
+ * settings) is the missing step.
+ */
+async function storedRateLimit(): Promise<RateLimitSettings | null> {
+  return parseRateLimitSettings((await chrome.storage.local.get(RATE_LIMIT_SETTINGS_KEY))[RATE_LIMIT_SETTINGS_KEY]) ?? null;
+}
+
+async function rateLimitSettings(): Promise<RateLimitSettingsResponse> {
+  const stored = await storedRateLimit();
+  const { messagesPerEpoch, epochMs } = stored ?? DEFAULT_RATE_LIMIT_OPTIONS;
+  return { kind: "ratelimit", stored, inUse: { messagesPerEpoch, epochMs } };
+}
+
+/** Manager options from saved settings (the rate-limit budget); built-in defaults otherwise. */
+async function loadManagerOptions(): Promise<ChannelManagerOptions> {
+  const stored = await storedRateLimit();
+  return stored ? { rateLimit: { messagesPerEpoch: stored.messagesPerEpoch, epochMs: stored.epochMs } } : {};
+}
+
+function updateBadge(): void {
+  const pending = engine.managerNow()?.pendingDeliveries();
+  if (pending === undefined) return; // not started: keep what the last instance showed
+  const text = pending === 0 ? "" : pending > 999 ? "999+" : String(pending);
+  if (text === badgeText) return;
+  badgeText = text;
+  const title = pending === 0 ? "Reliable Channel" : `Reliable Channel: ${pending} message${pending === 1 ? "" : "s"} waiting for the network`;
+  Promise.all([
+    chrome.action.setBadgeText({ text }),
+    chrome.action.setBadgeBackgroundColor({ color: "#3367d6" }),
+    chrome.action.setTitle({ title }),
+  ]).catch((error: unknown) => {
+    badgeText = undefined; // try again on the next tick
+    console.warn("[worker] badge update failed", error);
+  });
 }
 
 /** The http(s) origin of a content script's frame, from what the browser says about the sender. */

@@ -1,72 +1,111 @@
-import browser from "webextension-polyfill";
-import type { AckResponse, ApprovedSite, SitesResponse, WorkerRequest, WorkerResponse } from "../shared/rpc.js";
+/**
+ * The toolbar popup: connectivity, channels with delivery counts, one request's timeline,
+ * approved sites, settings.
+ *
+ * Live: every section is refreshed once a second while the popup is open (each poll is one
+ * extension message per section, which also keeps the worker awake while someone looks). A
+ * failed poll (the worker stopped or restarts) shows "reconnecting" and the next poll simply
+ * asks again; sections are rebuilt only when their data changed, so focus and clicks survive.
+ */
+import type {
+  ChannelsSummaryResponse,
+  NetworkPeersResponse,
+  NetworkSettingsResponse,
+  NetworkStatusResponse,
+  RequestTimelineResponse,
+  WorkerResponse,
+} from "../shared/rpc.js";
+import { renderChannels } from "./channels.js";
+import { renderConnectivity } from "./connectivity.js";
+import { renderSites } from "./sites.js";
+import { setUpSettings } from "./settings.js";
+import { renderTimeline } from "./timeline.js";
+import { ask, describeError } from "./worker.js";
 
-const status = document.getElementById("worker-status");
-const sitesTable = document.getElementById("sites") as HTMLTableElement;
-const sitesBody = sitesTable.tBodies[0] as HTMLTableSectionElement;
-const sitesEmpty = document.getElementById("sites-empty") as HTMLParagraphElement;
-const sitesError = document.getElementById("sites-error") as HTMLParagraphElement;
+const POLL_MS = 1_000;
 
-async function send<T>(request: WorkerRequest): Promise<T> {
-  return (await browser.runtime.sendMessage(request)) as T;
+const status = document.getElementById("worker-status") as HTMLOutputElement;
+const connectivity = document.getElementById("connectivity") as HTMLElement;
+const channelsRoot = document.getElementById("channels") as HTMLElement;
+const timelineRoot = document.getElementById("timeline") as HTMLElement;
+
+let selected: string | undefined;
+const shown = new Map<string, string>();
+
+/** Render `data` into a section only if it differs from what the section shows. */
+function changed(section: string, data: unknown): boolean {
+  const key = JSON.stringify(data);
+  if (shown.get(section) === key) return false;
+  shown.set(section, key);
+  return true;
 }
 
-async function checkWorker(): Promise<void> {
-  if (!status) return;
-  const request: WorkerRequest = { kind: "ping", nonce: crypto.randomUUID() };
+function select(requestId: string): void {
+  selected = requestId;
+  shown.delete("channels");
+  void refresh();
+}
+
+async function checkWorker(): Promise<boolean> {
+  const nonce = crypto.randomUUID();
   try {
-    const response = await send<WorkerResponse | undefined>(request);
-    if (response?.kind !== "pong" || response.nonce !== request.nonce) throw new Error("no answer from the service worker");
+    const response = await ask<WorkerResponse>({ kind: "ping", nonce });
+    if (response.kind !== "pong" || response.nonce !== nonce) throw new Error("no answer from the service worker");
     status.textContent = `running (v${response.extensionVersion})`;
     status.dataset.state = "ok";
+    return true;
   } catch (error) {
-    status.textContent = `not responding: ${error instanceof Error ? error.message : String(error)}`;
+    status.textContent = `not responding: ${describeError(error)} — retrying`;
     status.dataset.state = "error";
+    return false;
   }
 }
 
-function formatTime(ms: number | null): string {
-  return ms === null ? "never" : new Date(ms).toLocaleString();
+async function refreshConnectivity(): Promise<void> {
+  const [net, peers, settings] = await Promise.all([
+    ask<NetworkStatusResponse>({ kind: "network:status" }),
+    ask<NetworkPeersResponse>({ kind: "network:peers" }),
+    ask<NetworkSettingsResponse>({ kind: "network:get" }),
+  ]);
+  const data = { status: net.status, peers: peers.peers, settings: settings.settings };
+  if (changed("connectivity", data)) renderConnectivity(connectivity, data);
 }
 
-function row(site: ApprovedSite): HTMLTableRowElement {
-  const tr = document.createElement("tr");
-  tr.dataset.origin = site.origin;
-  for (const text of [site.origin, formatTime(site.approvedAt), formatTime(site.lastUsedAt)]) {
-    const td = document.createElement("td");
-    td.textContent = text; // never innerHTML: an origin is data
-    tr.append(td);
-  }
-  const cell = document.createElement("td");
-  const revoke = document.createElement("button");
-  revoke.type = "button";
-  revoke.className = "revoke";
-  revoke.textContent = "Revoke";
-  revoke.addEventListener("click", () => void revokeSite(site.origin, revoke));
-  cell.append(revoke);
-  tr.append(cell);
-  return tr;
+async function refreshChannels(): Promise<void> {
+  const summary = await ask<ChannelsSummaryResponse>({ kind: "channels:summary" });
+  if (changed("channels", [summary.channels, selected])) renderChannels(channelsRoot, { channels: summary.channels, selected, onSelect: select });
+  document.body.dataset.channels = "loaded";
 }
 
-async function renderSites(): Promise<void> {
-  try {
-    const { sites } = await send<SitesResponse>({ kind: "sites:list" });
-    sitesBody.replaceChildren(...sites.map(row));
-    sitesTable.hidden = sites.length === 0;
-    sitesEmpty.hidden = sites.length > 0;
-    sitesError.textContent = "";
-    document.body.dataset.sites = "loaded";
-  } catch (error) {
-    sitesError.textContent = `Could not load sites: ${error instanceof Error ? error.message : String(error)}`;
-  }
+async function refreshTimeline(): Promise<void> {
+  const request = selected ? (await ask<RequestTimelineResponse>({ kind: "request:timeline", requestId: selected })).request : null;
+  if (changed("timeline", [selected, request])) renderTimeline(timelineRoot, request, selected);
 }
 
-async function revokeSite(origin: string, button: HTMLButtonElement): Promise<void> {
-  button.disabled = true;
-  const answer = await send<AckResponse>({ kind: "sites:revoke", origin });
-  if (answer.kind === "error") sitesError.textContent = answer.error.message;
-  await renderSites();
+let running: Promise<void> | undefined;
+
+/** One poll of every section; overlapping calls share the one in flight. */
+function refresh(): Promise<void> {
+  running ??= (async () => {
+    if (!(await checkWorker())) return;
+    const results = await Promise.allSettled([refreshConnectivity(), refreshChannels(), refreshTimeline(), renderSites(() => void refresh())]);
+    const failure = results.find((result): result is PromiseRejectedResult => result.status === "rejected");
+    document.body.dataset.live = failure ? "reconnecting" : "live";
+    if (failure) {
+      status.textContent = `reconnecting: ${describeError(failure.reason)}`;
+      status.dataset.state = "error";
+    }
+  })().finally(() => {
+    running = undefined;
+  });
+  return running;
 }
 
-void checkWorker();
-void renderSites();
+async function loop(): Promise<void> {
+  await refresh();
+  setTimeout(() => void loop(), POLL_MS);
+}
+
+setUpSettings(() => void refresh());
+renderTimeline(timelineRoot, null, undefined);
+void loop();

@@ -66,7 +66,13 @@ export type WorkerRequest =
   | { kind: "prompt:decide"; promptId: string; decision: PromptDecision; remember: boolean }
   | { kind: "network:get" }
   | { kind: "network:set"; settings: NetworkSettings }
-  | { kind: "network:status" };
+  | { kind: "network:status" }
+  // ---- popup inspector (read-only views, and the stored rate-limit budget) ----
+  | { kind: "network:peers" }
+  | { kind: "channels:summary" }
+  | { kind: "request:timeline"; requestId: string }
+  | { kind: "ratelimit:get" }
+  | { kind: "ratelimit:set"; settings: RateLimitSettings };
 
 export type WorkerResponse = {
   kind: "pong";
@@ -119,6 +125,20 @@ export function parseWorkerRequest(value: unknown): WorkerRequest | undefined {
       const settings = parseNetworkSettings(candidate.settings);
       return settings ? { kind: "network:set", settings } : undefined;
     }
+    case "network:peers":
+      return { kind: "network:peers" };
+    case "channels:summary":
+      return { kind: "channels:summary" };
+    case "request:timeline":
+      return typeof candidate.requestId === "string" && candidate.requestId.length > 0 && candidate.requestId.length <= 128
+        ? { kind: "request:timeline", requestId: candidate.requestId }
+        : undefined;
+    case "ratelimit:get":
+      return { kind: "ratelimit:get" };
+    case "ratelimit:set": {
+      const settings = parseRateLimitSettings(candidate.settings);
+      return settings ? { kind: "ratelimit:set", settings } : undefined;
+    }
     default:
       return undefined;
   }
@@ -131,6 +151,120 @@ export function parseNetworkSettings(value: unknown): NetworkSettings | undefine
   if (!Array.isArray(peers) || peers.length > MAX_BOOTSTRAP_PEERS) return undefined;
   if (!peers.every((peer): peer is string => typeof peer === "string" && peer.startsWith("/") && peer.length <= 512)) return undefined;
   return { bootstrapPeers: [...peers] };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Popup inspector: what the toolbar popup shows besides the network status
+// ---------------------------------------------------------------------------------------------
+
+/** A connected peer as libp2p knows it (protocols from identify). */
+export interface ConnectedPeer {
+  peerId: string;
+  addresses: string[];
+  protocols: string[];
+}
+export type NetworkPeersResponse = { kind: "network:peers"; peers: ConnectedPeer[] };
+
+/** Waku relay's codec: a peer that lists it serves relay (our light node itself does not relay). */
+export const WAKU_RELAY_CODEC = "/vac/waku/relay/2.0.0";
+
+/** Stages of a send request and of each of its parts (the core's `PartStage`). */
+export type RequestStage = "queued" | "propagated" | "stored" | "acknowledged" | "failed";
+export const REQUEST_STAGES: readonly RequestStage[] = ["queued", "propagated", "stored", "acknowledged", "failed"];
+
+export interface RecentRequest {
+  requestId: string;
+  createdAtMs: number;
+  updatedAtMs: number;
+  state: RequestStage;
+  payloadBytes: number;
+  parts: number;
+  /** Participants that acknowledged it (0 unless acknowledged). */
+  ackedBy: number;
+}
+
+export interface ChannelSummary {
+  channelId: string;
+  /** The site that owns the channel; null for a channel no site opened through the page API. */
+  origin: string | null;
+  participantId: string;
+  encrypted: boolean;
+  /** Open in the running delivery pipeline (false while the node starts, or after a failure). */
+  running: boolean;
+  /**
+   * Send requests by state. Counted over the newest `counted` requests of the channel (all of
+   * them unless the outbox holds more than the inspector reads per poll); `total` is all.
+   */
+  requests: { total: number; counted: number; byState: Record<RequestStage, number> };
+  /** Payloads received from other participants (inbox entries). */
+  received: number;
+  /**
+   * SDS sync state: causal dependencies we know of but lack (being retrieved from the store),
+   * ones given up on as irretrievable (the most recent ones the SDS state keeps), and received
+   * messages buffered until their dependencies arrive. All zero = synced.
+   */
+  sync: { missing: number; irretrievable: number; buffered: number; storeSyncedUntilMs: number | null };
+  /** Newest first. */
+  recent: RecentRequest[];
+}
+
+export type ChannelsSummaryResponse = { kind: "channels:summary"; atMs: number; channels: ChannelSummary[] };
+
+export interface TimelinePart {
+  index: number;
+  stage: RequestStage;
+  method?: "relay" | "lightpush";
+  /** Times this part went out on the network (1 = no retry). */
+  transmissions: number;
+  /** When (ms since epoch) each stage was first reached. */
+  timeline: Partial<Record<RequestStage, number>>;
+  ackedBy: string[];
+  failureReason?: string;
+}
+
+export interface RequestTimeline {
+  requestId: string;
+  channelId: string;
+  origin: string | null;
+  createdAtMs: number;
+  payloadBytes: number;
+  state: RequestStage;
+  /** Participants that acknowledged enough parts to rebuild the payload. */
+  ackedBy: string[];
+  failureReason?: string;
+  parts: TimelinePart[];
+}
+
+export type RequestTimelineResponse = { kind: "request:timeline"; request: RequestTimeline | null };
+
+/**
+ * The profile-wide send budget (RLN style: messages per epoch), kept in `chrome.storage.local`
+ * under `RATE_LIMIT_SETTINGS_KEY`. Stored and shown; the running pipeline does not read it yet
+ * (`inUse` says what it runs with).
+ */
+export interface RateLimitSettings {
+  messagesPerEpoch: number;
+  epochMs: number;
+}
+export const RATE_LIMIT_SETTINGS_KEY = "rateLimit";
+export const RATE_LIMIT_BOUNDS = { messagesPerEpoch: { min: 1, max: 100_000 }, epochMs: { min: 100, max: 3_600_000 } } as const;
+export type RateLimitSettingsResponse = {
+  kind: "ratelimit";
+  /** What is stored, or null if the user never set one. */
+  stored: RateLimitSettings | null;
+  /** What the delivery pipeline runs with now. */
+  inUse: RateLimitSettings;
+};
+
+/** Narrow stored or received rate-limit settings; `undefined` if out of bounds or malformed. */
+export function parseRateLimitSettings(value: unknown): RateLimitSettings | undefined {
+  if (typeof value !== "object" || value === null) return undefined;
+  const { messagesPerEpoch, epochMs } = value as Record<string, unknown>;
+  const within = (n: unknown, bounds: { min: number; max: number }): n is number =>
+    typeof n === "number" && Number.isInteger(n) && n >= bounds.min && n <= bounds.max;
+  return within(messagesPerEpoch, RATE_LIMIT_BOUNDS.messagesPerEpoch) && within(epochMs, RATE_LIMIT_BOUNDS.epochMs)
+    ? { messagesPerEpoch, epochMs }
+    : undefined;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,0 +1,116 @@
+/**
+ * Channels per site: requests by delivery state (a stacked bar and counts), sync state, and the
+ * latest requests, each of which opens its delivery timeline.
+ */
+import type { ChannelSummary, RecentRequest, RequestStage } from "../shared/rpc.js";
+import { formatBytes, formatClock, h, plural, shortId } from "./dom.js";
+
+const STAGES: readonly RequestStage[] = ["queued", "propagated", "stored", "acknowledged", "failed"];
+
+export interface ChannelsView {
+  channels: ChannelSummary[];
+  selected: string | undefined;
+  onSelect(requestId: string): void;
+}
+
+export function renderChannels(root: HTMLElement, { channels, selected, onSelect }: ChannelsView): void {
+  if (channels.length === 0) {
+    root.replaceChildren(h("p", { className: "muted", attrs: { id: "channels-empty" } }, "No channel yet: a site opens one with reliableChannel.openChannel()."));
+    return;
+  }
+  const bySite = new Map<string, ChannelSummary[]>();
+  for (const channel of channels) {
+    const key = channel.origin ?? "";
+    bySite.set(key, [...(bySite.get(key) ?? []), channel]);
+  }
+  root.replaceChildren(
+    ...[...bySite].map(([origin, list]) =>
+      h(
+        "section",
+        { className: "site-group", dataset: { origin } },
+        h("h3", {}, origin || "(no site)"),
+        ...list.map((channel) => renderChannel(channel, selected, onSelect)),
+      ),
+    ),
+  );
+}
+
+function renderChannel(channel: ChannelSummary, selected: string | undefined, onSelect: (requestId: string) => void): HTMLElement {
+  const { byState, total, counted } = channel.requests;
+  return h(
+    "article",
+    { className: "channel", dataset: { channelId: channel.channelId } },
+    h(
+      "header",
+      {},
+      h("span", { className: "channel-id", title: `participant ${channel.participantId}` }, channel.channelId),
+      channel.encrypted ? h("span", { className: "tag" }, "encrypted") : null,
+      channel.running ? null : h("span", { className: "tag warn", title: "not open in the running pipeline (the node is starting or failed)" }, "idle"),
+      renderSync(channel.sync),
+    ),
+    renderBar(byState, counted),
+    h(
+      "ul",
+      { className: "counts" },
+      ...STAGES.map((stage) =>
+        h("li", { dataset: { state: stage, count: String(byState[stage]) } }, h("i", { className: "dot", dataset: { state: stage } }), `${stage} `, h("b", {}, String(byState[stage]))),
+      ),
+    ),
+    h(
+      "p",
+      { className: "muted meta" },
+      `${plural(total, "sent message")}${counted < total ? ` (counts: newest ${counted})` : ""} · ${plural(channel.received, "received message")}` +
+        (channel.sync.storeSyncedUntilMs ? ` · store synced to ${formatClock(channel.sync.storeSyncedUntilMs).slice(0, 8)}` : ""),
+    ),
+    channel.recent.length > 0
+      ? h("ol", { className: "recent", attrs: { "aria-label": `Latest requests of ${channel.channelId}` } }, ...channel.recent.map((request) => renderRecent(request, selected, onSelect)))
+      : null,
+  );
+}
+
+function renderSync(sync: ChannelSummary["sync"]): HTMLElement {
+  const problems: string[] = [];
+  if (sync.missing > 0) problems.push(`${sync.missing} missing`);
+  if (sync.irretrievable > 0) problems.push(`${sync.irretrievable} irretrievable`);
+  if (sync.buffered > 0) problems.push(`${sync.buffered} waiting for dependencies`);
+  const state = sync.irretrievable > 0 ? "lost" : sync.missing > 0 || sync.buffered > 0 ? "missing" : "synced";
+  return h(
+    "span",
+    {
+      className: "sync",
+      dataset: { sync: state },
+      title: "Causal history (SDS): messages others referenced that we lack are retrieved from the store; irretrievable ones were given up on.",
+    },
+    problems.length === 0 ? "synced" : problems.join(" · "),
+  );
+}
+
+function renderBar(byState: Record<RequestStage, number>, counted: number): HTMLElement {
+  const bar = h("div", { className: "bar", attrs: { role: "img", "aria-label": STAGES.map((stage) => `${byState[stage]} ${stage}`).join(", ") } });
+  for (const stage of STAGES) {
+    if (byState[stage] === 0 || counted === 0) continue;
+    const segment = h("span", { dataset: { state: stage }, title: `${byState[stage]} ${stage}` });
+    segment.style.flexGrow = String(byState[stage]);
+    bar.append(segment);
+  }
+  return bar;
+}
+
+function renderRecent(request: RecentRequest, selected: string | undefined, onSelect: (requestId: string) => void): HTMLElement {
+  const button = h(
+    "button",
+    {
+      className: "recent-request",
+      dataset: { requestId: request.requestId, state: request.state },
+      attrs: { type: "button", "aria-pressed": String(request.requestId === selected) },
+      title: `request ${request.requestId}`,
+    },
+    h("i", { className: "dot", dataset: { state: request.state } }),
+    h("span", { className: "time" }, formatClock(request.createdAtMs).slice(0, 8)),
+    h("code", {}, shortId(request.requestId, 6, 4)),
+    h("span", { className: "muted" }, formatBytes(request.payloadBytes) + (request.parts > 1 ? ` · ${request.parts} parts` : "")),
+    h("span", { className: "state" }, request.state === "acknowledged" ? `acknowledged ×${request.ackedBy}` : request.state),
+  );
+  button.addEventListener("click", () => onSelect(request.requestId));
+  return h("li", {}, button);
+}

@@ -1,0 +1,88 @@
+/**
+ * Connectivity at a glance: which network, node health, peers per protocol, what is pending,
+ * and the last error.
+ */
+import { WAKU_RELAY_CODEC, type ConnectedPeer, type NetworkSettings, type NetworkStatus } from "../shared/rpc.js";
+import { h, plural, shortId } from "./dom.js";
+
+export interface Connectivity {
+  status: NetworkStatus;
+  peers: ConnectedPeer[];
+  settings: NetworkSettings | undefined;
+}
+
+const PROTOCOLS = ["lightpush", "filter", "store", "relay"] as const;
+type Protocol = (typeof PROTOCOLS)[number];
+
+const STATE_TEXT: Record<NetworkStatus["state"], string> = {
+  running: "running",
+  starting: "starting…",
+  failed: "failed",
+  stopped: "stopped",
+};
+
+export function renderConnectivity(root: HTMLElement, { status, peers, settings }: Connectivity): void {
+  const counts: Record<Protocol, number> = {
+    lightpush: status.peers.lightpush,
+    filter: status.peers.filter,
+    store: status.peers.store,
+    relay: peers.filter((peer) => peer.protocols.includes(WAKU_RELAY_CODEC)).length,
+  };
+  const health = h(
+    "p",
+    { className: "health" },
+    h("span", { className: "pill", dataset: { state: status.state }, attrs: { id: "node-state" } }, STATE_TEXT[status.state]),
+    " ",
+    h("span", { className: "muted" }, `${plural(status.restarts, "restart")} · ${plural(status.peers.connected, "peer")} connected`),
+    status.peerId ? h("span", { className: "muted", title: status.peerId }, ` · ${shortId(status.peerId, 10, 4)}`) : null,
+  );
+  root.dataset.state = status.state;
+  root.replaceChildren(
+    health,
+    renderNetwork(settings),
+    h(
+      "ul",
+      { className: "protocols", attrs: { "aria-label": "Connected peers per protocol" } },
+      ...PROTOCOLS.map((protocol) =>
+        h(
+          "li",
+          {
+            className: "protocol",
+            dataset: { protocol, count: String(counts[protocol]) },
+            title: `${plural(counts[protocol], "connected peer")} serving ${protocol}`,
+          },
+          h("b", {}, String(counts[protocol])),
+          h("span", {}, protocol),
+        ),
+      ),
+    ),
+    h(
+      "p",
+      { className: "pending", dataset: { pending: String(status.pendingDeliveries) } },
+      status.pendingDeliveries === 0
+        ? "Nothing waiting for the network."
+        : `${plural(status.pendingDeliveries, "Waku message")} waiting for the network` +
+            (status.nextWakeAtMs ? ` (next attempt ${relative(status.nextWakeAtMs)})` : "") +
+            ".",
+    ),
+    h("p", { className: "error last-error", attrs: { role: "status" } }, status.lastError ? `Last error: ${status.lastError}` : ""),
+  );
+}
+
+function renderNetwork(settings: NetworkSettings | undefined): HTMLElement {
+  if (!settings) return h("p", { className: "network muted" }, "Network: …");
+  if (settings.bootstrapPeers.length === 0) {
+    return h("p", { className: "network", dataset: { network: "public" } }, "Network: ", h("strong", {}, "public Waku network"), " (cluster 1, default bootstrap)");
+  }
+  return h(
+    "div",
+    { className: "network", dataset: { network: "custom" } },
+    h("p", {}, "Network: ", h("strong", {}, "custom"), ` — ${plural(settings.bootstrapPeers.length, "bootstrap peer")}:`),
+    h("ul", { className: "addresses" }, ...settings.bootstrapPeers.map((address) => h("li", { title: address }, h("code", {}, address)))),
+  );
+}
+
+function relative(atMs: number): string {
+  const seconds = Math.round((atMs - Date.now()) / 1000);
+  return seconds <= 0 ? "now" : `in ${seconds} s`;
+}
