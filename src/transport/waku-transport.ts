@@ -27,10 +27,11 @@ import type {
   Transport,
   Unsubscribe,
 } from "../core/ports/transport.js";
+import { WAKU_MAX_MESSAGE_BYTES } from "../core/segmentation/limits.js";
 import { AnyVersionDecoder, fixedMessageEncoder } from "./raw-codec.js";
 
 /** 150 KiB: the lightpush size limit of nwaku and the devnet, for the whole WakuMessage. */
-export const MAX_WAKU_MESSAGE_BYTES = 150 * 1024;
+export const MAX_WAKU_MESSAGE_BYTES = WAKU_MAX_MESSAGE_BYTES;
 const NANOS_PER_MILLI = 1_000_000n;
 /** nwaku's (and the devnet's) accepted distance between a message timestamp and its clock. */
 export const MAX_TIMESTAMP_SKEW_MS = 20_000;

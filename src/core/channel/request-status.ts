@@ -71,8 +71,3 @@ export function aggregateRequestStatus(requestId: string, parts: readonly PartSt
     }
   }
 }
-
-/** True once a status can no longer change. */
-export function isFinal(status: RequestStatus): boolean {
-  return status.state === "failed";
-}
