@@ -36,7 +36,7 @@ import { build } from "vite";
 import { startDevnet, type Devnet } from "../devnet/index.js";
 import { API_DEVNET_PREFIX, API_INFO, API_STOP_WORKER, type PlaygroundInfo, type PlaygroundSnapshot } from "../src/playground/server-api.js";
 import type { NetworkSettings, NetworkStatus } from "../src/shared/rpc.js";
-import { chromiumPath, DIST_DIR, stopServiceWorkers, watchWorkerVersions } from "../test/e2e/browser.js";
+import { chromiumPath, DIST_DIR, extensionLaunchArgs, stopServiceWorkers, watchWorkerVersions } from "../test/e2e/browser.js";
 
 const ROOT = resolve(import.meta.dirname, "..");
 export const PLAYGROUND_SRC = resolve(ROOT, "src/playground");
@@ -217,15 +217,7 @@ export async function launchProfile(name: string, options: LaunchProfileOptions)
     viewport: options.headless ? { width: 1360, height: 1000 } : null,
     args: [
       ...(options.headless ? ["--headless=new"] : [`--window-position=${column * 960},0`, "--window-size=950,1050"]),
-      `--disable-extensions-except=${DIST_DIR}`,
-      `--load-extension=${DIST_DIR}`,
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
+      ...extensionLaunchArgs(),
     ],
   });
   try {

@@ -11,7 +11,7 @@
  *   answers so a call retried after a reconnect is not executed twice.
  */
 import type { ErrorPayload } from "./errors.js";
-import type { ConnectResult, ChannelInfo, RequestStatus, SendResult } from "./api.js";
+import { METHOD_NAMES, type ConnectResult, type ChannelInfo, type RequestStatus, type SendResult } from "./api.js";
 
 export const EXTENSION_PROTOCOL_VERSION = 1;
 
@@ -290,17 +290,8 @@ export type WorkerMethodMap = {
   rc_subscribe: { params: { channelId: string; since: string | null }; result: { cursor: string | null } };
 };
 export type WorkerMethod = keyof WorkerMethodMap;
-export const WORKER_METHODS: readonly WorkerMethod[] = [
-  "rc_connect",
-  "rc_getPermissions",
-  "rc_disconnect",
-  "rc_openChannel",
-  "rc_closeChannel",
-  "rc_send",
-  "rc_getStatus",
-  "rc_getMessages",
-  "rc_subscribe",
-];
+/** Every page method, plus the internal subscription the content script uses. */
+export const WORKER_METHODS: readonly WorkerMethod[] = [...METHOD_NAMES, "rc_subscribe"];
 
 export interface WireOpenChannelParams {
   channelId: string;

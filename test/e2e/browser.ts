@@ -24,6 +24,25 @@ export function chromiumPath(): string {
   }
 }
 
+/**
+ * Chromium flags for a profile with the built extension loaded: the workplace's required flags
+ * (no sandbox, GPU, QUIC or background networking, which this closed network refuses) plus the
+ * extension. Add `--headless=new` for headless runs (the old headless mode cannot load extensions).
+ */
+export function extensionLaunchArgs(): string[] {
+  return [
+    `--disable-extensions-except=${DIST_DIR}`,
+    `--load-extension=${DIST_DIR}`,
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+  ];
+}
+
 export interface ExtensionBrowser {
   context: BrowserContext;
   extensionId: string;
@@ -46,19 +65,7 @@ export async function launchWithExtension(options: LaunchOptions = {}): Promise<
   const context = await chromium.launchPersistentContext(profileDir, {
     executablePath: chromiumPath(),
     headless: false, // '--headless=new' below: the old headless mode cannot load extensions
-    args: [
-      "--headless=new",
-      `--disable-extensions-except=${DIST_DIR}`,
-      `--load-extension=${DIST_DIR}`,
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      ...(options.args ?? []),
-    ],
+    args: ["--headless=new", ...extensionLaunchArgs(), ...(options.args ?? [])],
   });
   const serviceWorker = context.serviceWorkers()[0] ?? (await context.waitForEvent("serviceworker", { timeout: 30_000 }));
   const extensionId = new URL(serviceWorker.url()).host;
