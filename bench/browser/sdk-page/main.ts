@@ -1,70 +1,130 @@
 /**
  * A plain web page embedding `@waku/sdk@0.0.36` ReliableChannel directly (no extension): the
  * competitor of the head-to-head browser benchmark. The runner drives it through `window.__sdk`.
- * Receive times are epoch milliseconds at sub-ms resolution (`timeOrigin + now()`), comparable
- * across pages and browsers on the same machine.
+ *
+ * The page records, with epoch milliseconds at sub-ms resolution (`timeOrigin + now()`, comparable
+ * across pages and browsers on one machine), every received message (`__rx`) and every delivery
+ * event of its own sends (`__ev`), exactly like the runner's recorder on extension pages, so the
+ * runner reads both systems the same way. One light node per page, any number of channels on it.
  */
 import { multiaddr } from "@multiformats/multiaddr";
 import { createLightNode, Protocols, ReliableChannel, type IDecodedMessage, type LightNode } from "@waku/sdk";
 
 const now = (): number => performance.timeOrigin + performance.now();
 
+/** A message that arrived on a channel of this page. */
 interface Received {
+  channelId: string;
   text: string;
   at: number;
 }
 
+/** A delivery event of one of this page's sends; `id` is the SDS message id `send` returned. */
+interface DeliveryEvent {
+  id: string;
+  kind: "sent" | "possibly-acknowledged" | "acknowledged" | "error";
+  at: number;
+}
+
+interface StartOptions {
+  address: string;
+  channelId: string;
+  senderId: string;
+  contentTopic: string;
+}
+
 interface SdkBench {
   ready: true;
-  /** Start a light node, dial `address`, wait for lightpush + filter, open the channel. Returns ms spent. */
-  start(options: { address: string; channelId: string; senderId: string; contentTopic: string }): Promise<number>;
-  /** Returns the send time (epoch ms). */
-  send(text: string): Promise<number>;
-  /** Fire `count` sends without waiting between them. */
-  burst(texts: string[]): Promise<void>;
-  received: Received[];
+  /** Start a light node, dial `address`, wait for lightpush + filter, open the first channel. Returns ms spent. */
+  start(options: StartOptions): Promise<number>;
+  /** Open another channel on the running node. */
+  open(options: { channelId: string; contentTopic: string }): Promise<void>;
+  /** Send on `channelId` (default: the first channel). Returns the send time and the SDS message id. */
+  send(text: string, channelId?: string): Promise<{ at: number; id: string }>;
+  /** Fire all sends without waiting between them. Returns their ids and how long the calls took. */
+  burst(texts: string[], channelId?: string): Promise<{ ids: string[]; acceptMs: number }>;
+  /** Same as `burst` with raw bytes of `size` (for the too-big case): the error, if any. */
+  sendBytes(size: number): Promise<{ id?: string; error?: string }>;
   sendErrors: string[];
   stop(): Promise<void>;
 }
 
 let node: LightNode | undefined;
-let channel: ReliableChannel<IDecodedMessage> | undefined;
+let senderId = "sdk";
+const channels = new Map<string, ReliableChannel<IDecodedMessage>>();
+let firstChannel: string | undefined;
 const received: Received[] = [];
+const events: DeliveryEvent[] = [];
 const sendErrors: string[] = [];
+
+async function openChannel(channelId: string, contentTopic: string): Promise<void> {
+  if (!node) throw new Error("not started");
+  if (channels.has(channelId)) return;
+  const channel = await ReliableChannel.create(node, channelId, senderId, node.createEncoder({ contentTopic }), node.createDecoder({ contentTopic }));
+  channel.addEventListener("message-received", (event) => {
+    received.push({ channelId, text: new TextDecoder().decode((event.detail as IDecodedMessage).payload), at: now() });
+  });
+  channel.addEventListener("message-sent", (event) => events.push({ id: String(event.detail), kind: "sent", at: now() }));
+  channel.addEventListener("message-possibly-acknowledged", (event) =>
+    events.push({ id: String((event.detail as { messageId: string }).messageId), kind: "possibly-acknowledged", at: now() }),
+  );
+  channel.addEventListener("message-acknowledged", (event) => events.push({ id: String(event.detail), kind: "acknowledged", at: now() }));
+  channel.addEventListener("sending-message-irrecoverable-error", (event) => {
+    const detail = event.detail as { messageId?: string; error?: unknown };
+    sendErrors.push(String(detail.error ?? "error"));
+    events.push({ id: String(detail.messageId ?? ""), kind: "error", at: now() });
+  });
+  channels.set(channelId, channel);
+  firstChannel ??= channelId;
+}
+
+function channelOf(channelId?: string): ReliableChannel<IDecodedMessage> {
+  const channel = channels.get(channelId ?? firstChannel ?? "");
+  if (!channel) throw new Error(`channel ${channelId ?? "(first)"} not open`);
+  return channel;
+}
 
 const api: SdkBench = {
   ready: true,
-  received,
   sendErrors,
-  async start({ address, channelId, senderId, contentTopic }) {
+  async start(options) {
     const t0 = now();
+    senderId = options.senderId;
     node = await createLightNode({ defaultBootstrap: false, libp2p: { filterMultiaddrs: false } });
-    await node.libp2p.dial(multiaddr(address));
+    await node.libp2p.dial(multiaddr(options.address));
     await node.waitForPeers([Protocols.LightPush, Protocols.Filter], 20_000);
-    channel = await ReliableChannel.create(node, channelId, senderId, node.createEncoder({ contentTopic }), node.createDecoder({ contentTopic }));
-    channel.addEventListener("message-received", (event) => {
-      received.push({ text: new TextDecoder().decode((event.detail as IDecodedMessage).payload), at: now() });
-    });
-    channel.addEventListener("sending-message-irrecoverable-error", (event) => {
-      sendErrors.push(String((event.detail as { error?: unknown }).error ?? "error"));
-    });
+    await openChannel(options.channelId, options.contentTopic);
     return now() - t0;
   },
-  async send(text) {
-    if (!channel) throw new Error("not started");
+  open: ({ channelId, contentTopic }) => openChannel(channelId, contentTopic),
+  async send(text, channelId) {
+    const channel = channelOf(channelId);
     const at = now();
-    channel.send(new TextEncoder().encode(text));
-    return at;
+    const id = channel.send(new TextEncoder().encode(text));
+    return { at, id };
   },
-  async burst(texts) {
-    if (!channel) throw new Error("not started");
-    for (const text of texts) channel.send(new TextEncoder().encode(text));
+  async burst(texts, channelId) {
+    const channel = channelOf(channelId);
+    const t0 = now();
+    const ids = texts.map((text) => channel.send(new TextEncoder().encode(text)));
+    return { ids, acceptMs: now() - t0 };
+  },
+  async sendBytes(size) {
+    try {
+      const id = channelOf().send(new Uint8Array(size));
+      return { id };
+    } catch (error) {
+      return { error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
+    }
   },
   async stop() {
-    channel?.stop();
+    for (const channel of channels.values()) channel.stop();
+    channels.clear();
     await node?.stop();
   },
 };
 
-(window as unknown as { __sdk: SdkBench; __rx: Received[] }).__sdk = api;
-(window as unknown as { __rx: Received[] }).__rx = received;
+const w = window as unknown as { __sdk: SdkBench; __rx: Received[]; __ev: DeliveryEvent[] };
+w.__sdk = api;
+w.__rx = received;
+w.__ev = events;
