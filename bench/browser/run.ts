@@ -10,9 +10,9 @@
  *
  * Build the extension first (`npx vite build`); run under `flock /tmp/rc-browser.lock` when
  * other browser work may run. Environment:
- * - BENCH_QUICK=1: small counts (the CI run, a few minutes);
+ * - BENCH_QUICK=1: small counts (the CI run, a few minutes), written under bench/out/browser-quick/;
  * - BENCH_ONLY=1,7: only these scenarios;
- * - BENCH_OUT=dir: write REPORT.md, charts and results there instead of bench/ (CI uses a temp dir).
+ * - BENCH_OUT=dir: write REPORT.md, charts and results there instead (CI uses a temp dir).
  */
 import "../../test/support/node-polyfills.js";
 import { execFileSync } from "node:child_process";
@@ -34,9 +34,11 @@ import { throughputScenario } from "./scenarios/throughput.js";
 const ROOT = resolve(import.meta.dirname, "../..");
 const QUICK = process.env.BENCH_QUICK === "1";
 const ONLY = new Set((process.env.BENCH_ONLY ?? "").split(",").map((s) => s.trim()).filter(Boolean).map(Number));
-const OUT = process.env.BENCH_OUT ? resolve(process.env.BENCH_OUT) : resolve(ROOT, "bench");
-const CHART_DIR = process.env.BENCH_OUT ? join(OUT, "browser") : resolve(ROOT, "bench/browser");
-const RESULTS = process.env.BENCH_OUT ? join(OUT, "browser-results.json") : resolve(ROOT, "bench/out/browser-results.json");
+/** The committed report comes from a full run; quick runs (like the core bench's) write under bench/out/. */
+const OUT_DIR = process.env.BENCH_OUT ?? (QUICK ? resolve(ROOT, "bench/out/browser-quick") : undefined);
+const OUT = OUT_DIR ? resolve(OUT_DIR) : resolve(ROOT, "bench");
+const CHART_DIR = OUT_DIR ? join(OUT, "browser") : resolve(ROOT, "bench/browser");
+const RESULTS = OUT_DIR ? join(OUT, "browser-results.json") : resolve(ROOT, "bench/out/browser-results.json");
 
 /** Run order: the disruptive ones (tabs, worker stops, faults) last. Each with its time budget (minutes, full / quick). */
 const PLAN: { scenario: Scenario; minutes: [number, number] }[] = [

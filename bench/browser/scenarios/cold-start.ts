@@ -54,6 +54,10 @@ export const coldStartScenario: Scenario = {
         "`window.reliableChannel`, connects (approval remembered), opens the channel, sends, and waits for the `propagated` " +
         "status; the worker's light node is already connected. sdk: the page loads, creates a light node, dials its devnet " +
         "node, waits for lightpush + filter peers, creates the ReliableChannel, sends, and waits for `message-sent`.",
+      "Caveat on the sdk's figure: `@waku/sdk@0.0.36` emits `message-sent` once its lightpush call returns without an " +
+        "irrecoverable error, which includes a push that every peer refused with a recoverable one (its retry manager then " +
+        "resends 30 s later). So the sdk's 'propagated' is weaker than ours (the extension reports `propagated` only after a " +
+        "lightpush peer accepted the message); arrival at the other side is the figure that compares like with like.",
       `Raw (propagated / arrived, ms): ext ${got.ext.map((c) => `${c.propagated.toFixed(0)}/${f(c.arrived, 0)}`).join(", ")}; ` +
         `sdk ${got.sdk.map((c) => `${c.propagated.toFixed(0)}/${f(c.arrived, 0)}`).join(", ")}.`,
     ];
