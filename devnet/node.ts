@@ -29,7 +29,7 @@ import { defaultNumShards, DEFAULT_CLUSTER_ID, DEFAULT_SHARDS, resolveLimits, ty
 import { FaultState, type FaultProtocol, type ProtocolFaults } from "./faults.js";
 import { createLogger, describeError, type DevnetLogger } from "./log.js";
 import { computeMessageHash, toHex } from "./message-hash.js";
-import { MessageStore, type WakuMessage } from "./message-store.js";
+import { MessageStore, type ArchivedMessage, type WakuMessage } from "./message-store.js";
 import { newCounters, type AcceptOutcome, type MessageOrigin, type NodeContext, type NodeCounters } from "./node-context.js";
 import { loadOrCreateKey } from "./node-key.js";
 import { FILTER_SUBSCRIBE_CODEC, FilterService } from "./protocols/filter.js";
@@ -208,6 +208,21 @@ export class DevnetNode {
     if (relay === undefined) return 0;
     if (pubsubTopic !== undefined) return relay.peerCount(pubsubTopic);
     return Math.min(...servedPubsubTopics(this.shards).map((t) => relay.peerCount(t)));
+  }
+
+  /**
+   * Read-only view of the archive, oldest first: every non-ephemeral message this node accepted
+   * (by hash, once), optionally only those on `contentTopic`. For measurements such as the bytes
+   * a client put on the network (`encodedSize`).
+   */
+  archivedMessages(contentTopic?: string): readonly ArchivedMessage[] {
+    return this.archive.query({
+      contentTopics: contentTopic === undefined ? [] : [contentTopic],
+      hashes: [],
+      forward: true,
+      limit: Number.POSITIVE_INFINITY,
+      maxBytes: Number.POSITIVE_INFINITY,
+    }).messages;
   }
 
   status(): NodeStatus {
