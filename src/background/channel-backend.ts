@@ -31,6 +31,8 @@ export interface OpenChannelParams {
 export interface BackendSendOptions {
   ephemeral?: boolean;
   idempotencyKey?: string;
+  /** The caller guarantees `idempotencyKey` was never used before: no durable lookup of it. */
+  newKey?: boolean;
 }
 
 export interface BackendMessagesQuery {

@@ -127,7 +127,10 @@ export class CoreChannelBackend implements ChannelBackend {
     const idempotencyKey = ephemeral && options.idempotencyKey?.startsWith("rpc/") ? undefined : options.idempotencyKey;
     try {
       const { requestId } = await this.withChannel(origin, channelId, (channel) =>
-        channel.send(payload, { ...(ephemeral ? { ephemeral } : {}), ...(idempotencyKey !== undefined ? { idempotencyKey } : {}) }),
+        channel.send(payload, {
+          ...(ephemeral ? { ephemeral } : {}),
+          ...(idempotencyKey !== undefined ? { idempotencyKey, ...(options.newKey === true ? { newKey: true } : {}) } : {}),
+        }),
       );
       return { requestId };
     } catch (error) {

@@ -32,7 +32,7 @@ export class PageService {
     private readonly sessionsOf: (origin: string) => RpcSession[],
   ) {}
 
-  async handle({ session, callId }: CallContext, method: string, params: unknown): Promise<unknown> {
+  async handle({ session, callId, first }: CallContext, method: string, params: unknown): Promise<unknown> {
     const call = validateCall(method, params);
     const { origin } = session;
     switch (call.method) {
@@ -67,9 +67,11 @@ export class PageService {
         const { channelId, payload, ephemeral, idempotencyKey } = call.params;
         this.requireOpen(state, channelId);
         // Without a key of the page's own, the call id is the key: a call retried after the
-        // worker lost its memory is still one send. ('/' never occurs in page keys.)
+        // worker lost its memory is still one send. ('/' never occurs in page keys.) On the
+        // call's first post that key cannot have been used yet: nothing to look up.
         const key = idempotencyKey ?? `rpc/${session.clientId}/${callId}`;
-        return this.backend.send(origin, channelId, payload, { ephemeral, idempotencyKey: key });
+        const newKey = idempotencyKey === undefined && first;
+        return this.backend.send(origin, channelId, payload, { ephemeral, idempotencyKey: key, ...(newKey ? { newKey } : {}) });
       }
       case "rc_getStatus": {
         const status = await this.backend.status(origin, call.params.requestId);

@@ -34,6 +34,8 @@ export interface RpcSession {
 export interface CallContext {
   session: RpcSession;
   callId: string;
+  /** The client never sent this call before (see `ClientMessage`): no earlier run of it exists. */
+  first: boolean;
 }
 
 export interface RpcServerOptions {
@@ -132,7 +134,7 @@ export class RpcServer {
             } satisfies ServerMessage);
             return;
           }
-          this.call(session, message.id, message.method, message.params);
+          this.call(session, message.id, message.method, message.params, message.first === true);
           return;
         default: {
           const unreachable: never = message;
@@ -167,7 +169,7 @@ export class RpcServer {
     return session;
   }
 
-  private call(session: Session, id: string, method: string, params: unknown): void {
+  private call(session: Session, id: string, method: string, params: unknown, first: boolean): void {
     const known = session.calls.get(id);
     if (known?.state === "done") {
       session.post(known.response);
@@ -177,7 +179,7 @@ export class RpcServer {
     session.calls.set(id, { state: "running" });
     const run = async (): Promise<unknown> => {
       await this.options.ready();
-      return this.options.handle({ session, callId: id }, method, params);
+      return this.options.handle({ session, callId: id, first }, method, params);
     };
     run().then(
       (result) => this.finish(session, id, { t: "result", id, ok: true, result: result ?? null }),

@@ -71,6 +71,8 @@ interface PendingCall {
   urgent: boolean;
   timeoutMs: number;
   attempts: number;
+  /** Posts so far (a call is "first" on its first post only). */
+  sends: number;
   sentOn: ClientPort | null;
   timer: ReturnType<typeof setTimeout> | null;
   resolve(value: unknown): void;
@@ -121,6 +123,7 @@ export class RpcClient {
         urgent: options.urgent ?? false,
         timeoutMs: options.timeoutMs ?? this.callTimeoutMs,
         attempts: 0,
+        sends: 0,
         sentOn: null,
         timer: null,
         resolve: resolve as (value: unknown) => void,
@@ -226,7 +229,8 @@ export class RpcClient {
     if (call.timer) clearTimeout(call.timer);
     call.timer = setTimeout(() => this.onCallTimeout(call), call.timeoutMs);
     try {
-      port.postMessage({ t: "call", id: call.id, method: call.method, params: call.params } satisfies ClientMessage);
+      const first = call.sends++ === 0;
+      port.postMessage({ t: "call", id: call.id, method: call.method, params: call.params, ...(first ? { first } : {}) } satisfies ClientMessage);
     } catch (error) {
       this.dropPort(port, `post failed: ${String(error)}`);
     }

@@ -327,7 +327,11 @@ export interface WireMessagesPage {
 
 export type ClientMessage =
   | { t: "hello"; protocol: number; clientId: string }
-  | { t: "call"; id: string; method: string; params: unknown };
+  /**
+   * `first`: the client never sent this call id before (not a retry), so no worker instance can
+   * have run it: the worker may skip looking for an earlier run of it in durable state.
+   */
+  | { t: "call"; id: string; method: string; params: unknown; first?: true };
 
 export type WorkerEvent =
   | { type: "message"; message: WireMessage }
@@ -360,7 +364,7 @@ export function parseClientMessage(value: unknown): ClientMessage | undefined {
         CALL_ID_PATTERN.test(candidate.id) &&
         typeof candidate.method === "string" &&
         candidate.method.length <= 64
-        ? { t: "call", id: candidate.id, method: candidate.method, params: candidate.params }
+        ? { t: "call", id: candidate.id, method: candidate.method, params: candidate.params, ...(candidate.first === true ? { first: true as const } : {}) }
         : undefined;
     default:
       return undefined;

@@ -8,9 +8,9 @@
  * first), which is what lets one write accept thousands of sends. Inbox entries are `add`s
  * whose ConstraintError is swallowed inside the transaction: an entry whose key (unique index
  * `[channelId, key]`) or cursor the channel already has is ignored, and the rest of the batch
- * still commits. Reads are one readonly transaction; returned records are structured clones.
+ * still commits; `write` reports the entries it added. Reads are one readonly transaction; returned records are structured clones.
  */
-import type { ChannelStore, ChannelStoreBatch } from "../core/channel/channel-store.js";
+import type { ChannelStore, ChannelStoreBatch, ChannelStoreWriteResult } from "../core/channel/channel-store.js";
 import type { ChannelConfig, InboxEntry, OutboxRequest } from "../core/channel/types.js";
 import { addIfAbsent, countOf, guarded, writeBatch } from "./idb-batch.js";
 import type { Db } from "./idb-batch.js";
@@ -117,7 +117,7 @@ export class IdbChannelStore implements ChannelStore {
     );
   }
 
-  write(batch: ChannelStoreBatch): Promise<void> {
+  async write(batch: ChannelStoreBatch): Promise<ChannelStoreWriteResult> {
     const { channels = [], requests = [], inbox = [], segmentCarriers = [] } = batch;
     const names: ChannelStoreName[] = [];
     if (channels.length > 0) names.push("channels");
@@ -125,7 +125,8 @@ export class IdbChannelStore implements ChannelStore {
     if (inbox.length > 0) names.push("inbox");
     if (segmentCarriers.length > 0) names.push("segmentCarriers");
     const what = `writing ${channels.length} channels, ${requests.length} requests, ${inbox.length} inbox entries, ${segmentCarriers.length} carriers`;
-    return writeBatch(this.db, names, what, function* (tx) {
+    const added = new Set<InboxEntry>();
+    await writeBatch(this.db, names, what, function* (tx) {
       if (channels.length > 0) {
         const store = tx.objectStore("channels");
         for (const channel of channels) yield store.put(channel);
@@ -140,8 +141,9 @@ export class IdbChannelStore implements ChannelStore {
       }
       if (inbox.length > 0) {
         const store = tx.objectStore("inbox");
-        for (const entry of inbox) yield addIfAbsent(store, entry);
+        for (const entry of inbox) yield addIfAbsent(store, entry).then((isNew) => isNew && added.add(entry));
       }
     });
+    return { addedInbox: inbox.filter((entry) => added.has(entry)) };
   }
 }

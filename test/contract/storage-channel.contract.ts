@@ -190,19 +190,23 @@ export function channelStoreContract(name: string, harness: ChannelStoreHarness)
       expect(await store.hasInboxKey("cc", "m3")).toBe(false);
     });
 
-    it("ignores an inbox entry whose key the channel already has (never replaces it), and keeps the rest of the batch", async () => {
+    it("ignores an inbox entry whose key or cursor the channel already has (never replaces it), keeps the rest of the batch, and says what it added", async () => {
       const store = await harness.create();
-      await store.write({ inbox: [entry("c", 1, "k1", new Uint8Array([1]))] });
-      await store.write({
-        inbox: [
-          entry("c", 2, "k1", new Uint8Array([2])), // known key at a new cursor: ignored
-          entry("c", 3, "k3"),
-          entry("c", 4, "k3", new Uint8Array([4])), // duplicate within the batch: the first wins
-          entry("d", 1, "k1"), // the same key in another channel is another message
-        ],
-        requests: [request("c", "r1")],
-        channels: [channel("c")],
-      });
+      const first = entry("c", 1, "k1", new Uint8Array([1]));
+      expect((await store.write({ inbox: [first] })).addedInbox).toEqual([first]);
+      const batch = [
+        entry("c", 2, "k1", new Uint8Array([2])), // known key at a new cursor: ignored
+        entry("c", 3, "k3"),
+        entry("c", 4, "k3", new Uint8Array([4])), // duplicate within the batch: the first wins
+        entry("d", 1, "k1"), // the same key in another channel is another message
+        entry("d", 1, "k9"), // a cursor the channel already has: ignored too
+      ];
+      const { addedInbox } = await store.write({ inbox: batch, requests: [request("c", "r1")], channels: [channel("c")] });
+      // `write` names exactly what it added (the entries passed in), so nothing is announced twice.
+      expect(addedInbox).toHaveLength(2);
+      expect(addedInbox[0]).toBe(batch[1]);
+      expect(addedInbox[1]).toBe(batch[3]);
+      expect(await store.hasInboxKey("d", "k9")).toBe(false);
       expect((await store.inboxSince("c", 0, 100)).map((e) => [e.cursor, e.key, [...e.payload]])).toEqual([
         [1, "k1", [1]],
         [3, "k3", [3]],
@@ -212,7 +216,7 @@ export function channelStoreContract(name: string, harness: ChannelStoreHarness)
       expect((await store.getRequest("r1"))?.requestId).toBe("r1");
       expect((await store.loadChannels()).map((c) => c.channelId)).toEqual(["c"]);
       // Re-writing the very same entry (a replay) changes nothing either.
-      await store.write({ inbox: [entry("c", 1, "k1", new Uint8Array([9]))] });
+      expect((await store.write({ inbox: [entry("c", 1, "k1", new Uint8Array([9]))] })).addedInbox).toEqual([]);
       expect((await store.inboxSince("c", 0, 1))[0]?.payload).toEqual(new Uint8Array([1]));
     });
 

@@ -160,4 +160,30 @@ describe("bridge <-> worker", () => {
     await vi.waitFor(() => expect(a.statuses(requestId)).toContain("acknowledged"));
     expect(b.messages().map(text)).toEqual(["once"]);
   });
+
+  it("tells the backend a send's key is new only on the call's first post, never for a page's own key", async () => {
+    worker = new FakeWorker();
+    const a = openTab(worker, A);
+    await a.request("rc_connect");
+    await a.request("rc_openChannel", { channelId: "room" });
+    const newKey: boolean[] = [];
+    const spy = (): void => {
+      const backend = worker.backend;
+      const send = backend.send.bind(backend);
+      backend.send = (origin, channelId, payload, options) => {
+        newKey.push(options.newKey === true);
+        return send(origin, channelId, payload, options);
+      };
+    };
+    spy();
+    worker.answerGate = new Promise<void>(() => undefined); // the worker dies before answering
+    const pending = a.request("rc_send", { channelId: "room", data: "retried" });
+    await vi.waitFor(() => expect(newKey).toEqual([true]));
+    worker.answerGate = null;
+    worker.restart();
+    spy();
+    await pending; // the retry: the old worker may have run it, so the key must be looked up
+    await a.request("rc_send", { channelId: "room", data: "keyed", idempotencyKey: "page-key" });
+    expect(newKey).toEqual([true, false, false]);
+  });
 });

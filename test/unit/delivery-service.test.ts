@@ -118,6 +118,44 @@ describe("DeliveryService", () => {
     expect(seen).toEqual(["propagated:propagated", "stored:stored"]);
   });
 
+  it("puts a freshly stamped message on the wire while its task is written, and applies the outcome once durable", async () => {
+    const store = new MemoryDeliveryStore();
+    let reads = 0;
+    const get = store.get.bind(store);
+    store.get = (hash) => {
+      reads++;
+      return get(hash);
+    };
+    let releaseSave!: () => void;
+    const saved = new Promise<void>((resolve) => (releaseSave = resolve));
+    const save = store.save.bind(store);
+    let held = false;
+    store.save = async (tasks) => {
+      if (!held) {
+        held = true; // hold the first save: the task's creation
+        await saved;
+      }
+      return save(tasks);
+    };
+    const { node, service, events } = await rig({}, undefined, { store });
+    let sent = false;
+    const sending = service.send(message("hot path")).then((task) => {
+      sent = true;
+      return task;
+    });
+    await flush();
+    expect(node.publishLog.map((p) => p.method)).toEqual(["relay"]); // on the wire already
+    expect(sent).toBe(false); // but not accepted: the task is not durable yet
+    expect(events).toEqual([]); // and its outcome not announced
+    releaseSave();
+    const task = await sending;
+    await flush();
+    expect(events).toEqual([{ type: "propagated", messageHash: task.messageHash, method: "relay", peers: 6, willCheckStore: true }]);
+    expect((await store.get(task.messageHash))?.state).toBe("propagated");
+    expect(node.publishLog).toHaveLength(1); // the early publish was the round's first try
+    expect(reads).toBe(1); // only the check above: a fresh message has no earlier task to read
+  });
+
   it("uses lightpush when relay has no mesh, and falls back to it within the same round on relay failure", async () => {
     const first = await rig({}, (node) => node.setAvailability({ relay: false }));
     await first.service.send(message("light"));

@@ -147,6 +147,26 @@ describe("RateLimiter", () => {
     expect(second.dispatched.map((e) => e.id)).toEqual(["m3", "m4", "m5"]);
   });
 
+  it("hands an entry on at once while idle, writing only the usage (no queue write on the hot path)", async () => {
+    const store = new MemoryRateLimitStore<Item>();
+    const writes: string[] = [];
+    const write = store.write.bind(store);
+    store.write = async (batch) => {
+      writes.push(Object.keys(batch).sort().join("+"));
+      return write(batch);
+    };
+    const { l, dispatched } = await limiter({ messagesPerEpoch: 2 }, store);
+    expect(await l.submit(user("m0"))).toEqual({ status: "released" });
+    expect(dispatched.map((e) => e.id)).toEqual(["m0"]);
+    expect(writes).toEqual(["usage"]);
+    // Once entries wait, newcomers queue behind them (durably) as before.
+    await l.submit(user("m1"));
+    expect((await l.submit(user("m2"))).status).toBe("queued");
+    expect((await l.submit(user("m3"))).status).toBe("queued");
+    expect(writes.slice(1)).toEqual(["usage", "put", "put"]);
+    expect(store.size()).toBe(2);
+  });
+
   it("keeps an entry queued when the next stage fails, and retries it", async () => {
     const { l, dispatched, errors, failDispatch, store } = await limiter();
     failDispatch(1);

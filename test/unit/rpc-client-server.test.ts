@@ -8,15 +8,15 @@ const ORIGIN = "http://a.test";
 
 /** A server whose handler the test controls, and a client connected to it through fake ports. */
 function setup(options: { client?: Partial<RpcClientOptions>; handle?: (method: string, params: unknown) => Promise<unknown> } = {}) {
-  const calls: { method: string; callId: string }[] = [];
+  const calls: { method: string; callId: string; first: boolean }[] = [];
   const serverPorts: ReturnType<typeof portPair>["server"][] = [];
   let connectFails = false;
   const makeServer = () =>
     new RpcServer({
       ready: () => Promise.resolve(),
       instance: "w",
-      handle: async ({ callId }, method, params) => {
-        calls.push({ method, callId });
+      handle: async ({ callId, first }, method, params) => {
+        calls.push({ method, callId, first });
         return options.handle ? options.handle(method, params) : { echo: params };
       },
     });
@@ -128,6 +128,33 @@ describe("RpcClient <-> RpcServer", () => {
     await vi.advanceTimersByTimeAsync(50);
     await expect(pending).resolves.toBe("ok");
     expect(calls.map((call) => call.callId)).toEqual(["1", "1"]);
+    release();
+  });
+
+  it("marks a call's first post only: the worker may skip looking for an earlier run of it", async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let hold = true;
+    const { client, calls, killWorker } = setup({
+      handle: async () => {
+        if (hold) {
+          hold = false;
+          await gate; // the worker dies before answering
+        }
+        return "ok";
+      },
+    });
+    const retried = client.call("rc_send", { channelId: "c", data: "" });
+    await vi.advanceTimersByTimeAsync(5);
+    killWorker();
+    await vi.advanceTimersByTimeAsync(50);
+    await expect(retried).resolves.toBe("ok");
+    await expect(client.call("rc_send", { channelId: "c", data: "" })).resolves.toBe("ok");
+    expect(calls.map(({ callId, first }) => [callId, first])).toEqual([
+      ["1", true],
+      ["1", false],
+      ["2", true],
+    ]);
     release();
   });
 

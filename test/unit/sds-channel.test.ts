@@ -55,6 +55,46 @@ describe("SdsChannel: sending", () => {
     expect(alice.pendingOutgoing().length).toBe(1);
   });
 
+  it("uses a caller-chosen id and shows the message to beforeDurable before its log entry commits", async () => {
+    const store = new MemorySdsStore();
+    let releaseCommit!: () => void;
+    const held = new Promise<void>((resolve) => (releaseCommit = resolve));
+    const alice = await openChannel("alice", { store });
+    const commit = store.commit.bind(store);
+    store.commit = async (batch) => {
+      await held;
+      return commit(batch);
+    };
+    const early: string[] = [];
+    let done = false;
+    const wrapping = alice
+      .wrapOutgoing(text("hot"), {
+        idempotencyKey: "req-1/0",
+        messageId: "chosen-1",
+        beforeDurable: (wrapped) => {
+          const decoded = codec.decode(wrapped.bytes);
+          early.push(decoded.ok ? `${decoded.message.messageId}:${untext(decoded.message.content ?? new Uint8Array())}` : "undecodable");
+        },
+      })
+      .then((result) => {
+        done = true;
+        return result;
+      });
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(early).toEqual(["chosen-1:hot"]);
+    expect(done).toBe(false);
+    releaseCommit();
+    expect(await wrapping).toMatchObject({ status: "new", messageId: "chosen-1" });
+    expect(alice.pendingOutgoing().map((o) => o.messageId)).toEqual(["chosen-1"]);
+    // The same key again is a duplicate (not announced); an id already used is refused.
+    const calls = early.length;
+    const again = await alice.wrapOutgoing(text("hot"), { idempotencyKey: "req-1/0", messageId: "chosen-1", beforeDurable: () => early.push("again") });
+    expect(again).toEqual({ status: "duplicate", messageId: "chosen-1", state: "pending" });
+    expect(early).toHaveLength(calls);
+    await expect(alice.wrapOutgoing(text("other"), { messageId: "chosen-1" })).rejects.toMatchObject({ name: "InvalidParams" });
+    await expect(alice.wrapOutgoing(text("x"), { beforeDurable: () => undefined })).rejects.toMatchObject({ name: "InvalidParams" });
+  });
+
   it("rejects empty content and bad options with typed InvalidParams errors", async () => {
     const { alice } = await pair();
     await expect(alice.wrapOutgoing(new Uint8Array())).rejects.toMatchObject({ name: "InvalidParams", code: 5001 });

@@ -5,8 +5,9 @@ import { proto_sds_message } from "@waku/proto";
 // @waku/sds does not export its hash function; tests read it from the package file directly.
 import { hashN as nimHashN } from "../../node_modules/@waku/sds/dist/nim_hashn/nim_hashn.mjs";
 import fc from "fast-check";
+import { effectiveBloomSize } from "../../src/core/sds/bloom-port.js";
 import { DEFAULT_SDS_PARAMS } from "../../src/core/sds/params.js";
-import { COMPACT_BLOOM_FIELD, parseCompactBloom, WAKU_BLOOM_BYTES, wakuHashN } from "../../src/wire/sds-bloom.js";
+import { COMPACT_BLOOM_FIELD, encodeCompactBloom, encodeField12Bloom, parseCompactBloom, WAKU_BLOOM_BYTES, wakuHashN } from "../../src/wire/sds-bloom.js";
 import { findLengthDelimitedField } from "../../src/wire/protobuf-scan.js";
 import { WakuSdsCodec } from "../../src/wire/sds-codec.js";
 import { hint, openChannel, text } from "../support/sds-fixtures.js";
@@ -96,6 +97,25 @@ describe("wire: bloom filter", () => {
     for (const id of ids) expect(view.mightContain(id)).toBe(true);
     const falsePositives = Array.from({ length: 2_000 }, (_, i) => `other-${i}`).filter((id) => view.mightContain(id)).length;
     expect(falsePositives).toBeLessThan(10);
+  });
+
+  it("builds both forms byte for byte as @waku/sds's BloomFilter would, for any ids, also when hashes are cached", () => {
+    const { capacity, errorRate } = effectiveBloomSize(compact);
+    fc.assert(
+      fc.property(fc.array(fc.string({ unit: "binary", minLength: 1, maxLength: 70 }), { maxLength: 120 }), (ids) => {
+        for (let round = 0; round < 2; round++) {
+          const reference = new BloomFilter({ capacity, errorRate }, nimHashN);
+          for (const id of ids) reference.insert(id);
+          const words = reference.toBytes();
+          const extension = encodeCompactBloom(ids, compact)!;
+          expect(extension.subarray(extension.length - words.length)).toEqual(words);
+          const waku = new BloomFilter({ capacity: 10_000, errorRate: 0.001 }, nimHashN);
+          for (const id of ids) waku.insert(id);
+          expect(encodeField12Bloom(ids, { placement: "waku", capacity: 1, errorRate: 0.5 })).toEqual(waku.toBytes());
+        }
+      }),
+      { numRuns: 60 },
+    );
   });
 
   it("ignores malformed or foreign-sized filters instead of failing the message", () => {

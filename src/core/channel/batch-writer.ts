@@ -4,15 +4,23 @@
  * accepted at thousands per second while each caller still hears back only once its own
  * record is durable.
  *
- * Guarantees: a caller's promise resolves only after a `write` containing its batch committed,
- * and rejects with that write's error otherwise; writes never overlap and keep submission order.
+ * Guarantees: a caller's promise resolves only after a `write` containing its batch committed
+ * (with which of its own inbox entries the store added), and rejects with that write's error
+ * otherwise; writes never overlap and keep submission order. There is no timer: an idle writer
+ * commits after the current turn, a busy one collects everything submitted meanwhile.
  */
-import type { ChannelStore, ChannelStoreBatch } from "./channel-store.js";
-import type { OutboxRequest } from "./types.js";
+import type { ChannelStore, ChannelStoreBatch, ChannelStoreWriteResult } from "./channel-store.js";
+import type { InboxEntry, OutboxRequest } from "./types.js";
+
+interface Waiter {
+  inbox: readonly InboxEntry[];
+  resolve: (result: ChannelStoreWriteResult) => void;
+  reject: (error: unknown) => void;
+}
 
 interface Pending {
   batch: Required<ChannelStoreBatch>;
-  waiters: { resolve: () => void; reject: (error: unknown) => void }[];
+  waiters: Waiter[];
 }
 
 const emptyBatch = (): Required<ChannelStoreBatch> => ({ channels: [], requests: [], inbox: [], segmentCarriers: [] });
@@ -23,7 +31,8 @@ export class BatchWriter {
 
   constructor(private readonly store: ChannelStore) {}
 
-  write(batch: ChannelStoreBatch): Promise<void> {
+  /** Resolves once durable, with which of this batch's inbox entries the store added. */
+  write(batch: ChannelStoreBatch): Promise<ChannelStoreWriteResult> {
     if (!this.pending) {
       const pending: Pending = { batch: emptyBatch(), waiters: [] };
       this.pending = pending;
@@ -35,7 +44,8 @@ export class BatchWriter {
     target.requests.push(...(batch.requests ?? []));
     target.inbox.push(...(batch.inbox ?? []));
     target.segmentCarriers.push(...(batch.segmentCarriers ?? []));
-    return new Promise<void>((resolve, reject) => this.pending?.waiters.push({ resolve, reject }));
+    const inbox = batch.inbox ?? [];
+    return new Promise<ChannelStoreWriteResult>((resolve, reject) => this.pending?.waiters.push({ inbox, resolve, reject }));
   }
 
   private async flush(pending: Pending): Promise<void> {
@@ -46,8 +56,11 @@ export class BatchWriter {
     for (const request of batch.requests) requests.set(request.requestId, request);
     batch.requests = [...requests.values()];
     try {
-      await this.store.write(batch);
-      for (const waiter of pending.waiters) waiter.resolve();
+      const { addedInbox } = await this.store.write(batch);
+      const added = new Set(addedInbox);
+      for (const waiter of pending.waiters) {
+        waiter.resolve({ addedInbox: waiter.inbox.length === 0 ? [] : waiter.inbox.filter((entry) => added.has(entry)) });
+      }
     } catch (error) {
       for (const waiter of pending.waiters) waiter.reject(error);
     }

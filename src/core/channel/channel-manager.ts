@@ -130,6 +130,7 @@ export class ChannelManager {
   private readonly limits: ChannelLimits;
   private readonly reportError: (error: unknown) => void;
   private readonly random: SdsRandom;
+  private readonly messageIdBytes: number;
   readonly decryptStats: DecryptStats = { decryptFailures: 0 };
   private unsubscribeDelivery: (() => void) | undefined;
   private unsubscribeAvailability: (() => void) | undefined;
@@ -144,7 +145,9 @@ export class ChannelManager {
     private readonly deps: ChannelManagerDeps,
     private readonly options: ChannelManagerOptions,
   ) {
-    const budget = singleMessageBudget(resolveSdsParams(options.sds));
+    const sdsParams = resolveSdsParams(options.sds);
+    this.messageIdBytes = sdsParams.messageIdBytes;
+    const budget = singleMessageBudget(sdsParams);
     this.limits = { ...DEFAULT_CHANNEL_LIMITS, singleMessageMaxBytes: budget, ...options.limits };
     if (this.limits.singleMessageMaxBytes > budget) {
       throw invalidParams(`singleMessageMaxBytes ${this.limits.singleMessageMaxBytes} exceeds what fits in one Waku message with these SDS parameters (${budget})`);
@@ -311,6 +314,7 @@ export class ChannelManager {
         }),
       limits: this.limits,
       newRequestId: () => this.newRequestId(),
+      newMessageId: () => toHex(this.random.bytes(this.messageIdBytes)),
       reportError: this.reportError,
       decryptStats: this.decryptStats,
     };

@@ -4,8 +4,8 @@
  * `src/storage/idb-channel-store.ts`; both pass `test/contract/storage-channel.contract.ts`.
  *
  * Guarantees asked of every adapter: `write` is atomic (one transaction) and last-write-wins
- * per key; an inbox entry whose key already exists in the channel is ignored, not replaced;
- * returned records are copies.
+ * per key; an inbox entry whose key (or cursor) already exists in the channel is ignored, not
+ * replaced, and `write` reports which inbox entries it did add; returned records are copies.
  */
 import type { ChannelConfig, InboxEntry, OutboxRequest } from "./types.js";
 
@@ -15,6 +15,11 @@ export interface ChannelStoreBatch {
   inbox?: InboxEntry[];
   /** SDS message ids that carry segments (told by the Waku `meta` marker on receipt). */
   segmentCarriers?: { channelId: string; messageId: string }[];
+}
+
+export interface ChannelStoreWriteResult {
+  /** The batch's inbox entries that are new in the store (the very objects passed in), in order. */
+  addedInbox: InboxEntry[];
 }
 
 export interface ChannelStore {
@@ -29,7 +34,7 @@ export interface ChannelStore {
   lastInboxCursor(channelId: string): Promise<number>;
   /** Entries with cursor > `since`, ascending, at most `limit`. */
   inboxSince(channelId: string, since: number, limit: number): Promise<InboxEntry[]>;
-  write(batch: ChannelStoreBatch): Promise<void>;
+  write(batch: ChannelStoreBatch): Promise<ChannelStoreWriteResult>;
 }
 
 const copyRequest = (r: OutboxRequest): OutboxRequest => structuredClone(r);
@@ -90,19 +95,22 @@ export class MemoryChannelStore implements ChannelStore {
       .map((e) => structuredClone(e));
   }
 
-  async write(batch: ChannelStoreBatch): Promise<void> {
+  async write(batch: ChannelStoreBatch): Promise<ChannelStoreWriteResult> {
     this.writes++;
+    const addedInbox: InboxEntry[] = [];
     for (const c of batch.channels ?? []) this.channels.set(c.channelId, structuredClone(c));
     for (const r of batch.requests ?? []) this.requests.set(r.requestId, copyRequest(r));
     for (const c of batch.segmentCarriers ?? []) this.carriers.add(`${c.channelId}\u0000${c.messageId}`);
     for (const e of batch.inbox ?? []) {
       const k = `${e.channelId}\u0000${e.key}`;
-      if (this.inboxKeys.has(k)) continue;
-      this.inboxKeys.add(k);
       const list = this.inbox.get(e.channelId) ?? [];
+      if (this.inboxKeys.has(k) || list.some((other) => other.cursor === e.cursor)) continue;
+      this.inboxKeys.add(k);
       list.push(structuredClone(e));
       list.sort((a, b) => a.cursor - b.cursor);
       this.inbox.set(e.channelId, list);
+      addedInbox.push(e);
     }
+    return { addedInbox };
   }
 }

@@ -8,14 +8,17 @@
  *
  * Guarantees:
  * - Durable before acknowledged: `send` resolves after the outbox record committed; every
- *   status and message event is emitted after the state behind it committed.
+ *   status event is emitted after the state behind it committed, every message event after its
+ *   inbox entry committed (the inbox, keyed by message, is what pages read and replay).
  * - Nothing accepted is lost across a crash at any point: an unprepared request is prepared
  *   again on open (SDS idempotency keys `requestId/part` make that a no-op for parts already
- *   wrapped, and SDS resends cover a part wrapped but never handed on); received messages stay
+ *   wrapped, and SDS resends cover a part wrapped but never handed on). A single-message request
+ *   carries its SDS message id from `send` on, so a message handed on before SDS's commit and
+ *   wrapped again after a crash keeps its id: receivers drop the second copy. Received messages stay
  *   in SDS's hand-off queue until the inbox holds them, and segments stay in the reassembler
  *   until the rebuilt payload is in the inbox.
  * - Each payload is in the inbox once (keyed by SDS message id, or by segment set), in causal
- *   order, with a cursor that only grows.
+ *   order, with a cursor that only grows, and is emitted once: only when the inbox takes it.
  * - All state changes of one channel run one at a time (a serial queue).
  */
 import { ReliableChannelError, invalidParams, payloadTooLarge } from "../../shared/errors.js";
@@ -28,7 +31,7 @@ import { openOrDrop, type DecryptStats } from "../crypto/open-or-drop.js";
 import type { SubmitInput } from "../ratelimit/rate-limiter.js";
 import type { SubmitResult } from "../ratelimit/types.js";
 import { decodeSegment, encodeSegment, segmentPayload, type Keccak256, type SegmentReassembler } from "../segmentation/index.js";
-import type { SdsCodec, SdsChannel, Delivery, DueResult, SdsEvent, Transmission } from "../sds/index.js";
+import type { SdsCodec, SdsChannel, Delivery, DueResult, NewWrap, ReceiveResult, SdsEvent, Transmission } from "../sds/index.js";
 import { SdsDueDriver } from "../sds/index.js";
 import { toHex } from "../sds/random.js";
 import type { BatchWriter } from "./batch-writer.js";
@@ -81,6 +84,8 @@ export interface ChannelContext {
   enqueue(input: SubmitInput<OutgoingItem>): Promise<SubmitResult>;
   limits: ChannelLimits;
   newRequestId(): string;
+  /** A fresh random SDS message id. */
+  newMessageId(): string;
   reportError(error: unknown): void;
   decryptStats: DecryptStats;
 }
@@ -88,6 +93,11 @@ export interface ChannelContext {
 export interface SendOptions {
   ephemeral?: boolean;
   idempotencyKey?: string;
+  /**
+   * The caller guarantees `idempotencyKey` was never given before (e.g. a call id on its first
+   * post): only this process's memory is checked, not the store (one read less per send).
+   */
+  newKey?: boolean;
 }
 
 export interface RequestInfo {
@@ -116,6 +126,8 @@ export class ReliableChannel {
   private lastCursor = 0;
   private retrievalTimer: TimerHandle | undefined;
   private closed = false;
+  /** A `prepare` failed in this instance (storage trouble): hand nothing on before it is durable. */
+  private prepareFailed = false;
 
   private constructor(
     private readonly ctx: ChannelContext,
@@ -183,10 +195,12 @@ export class ReliableChannel {
       // Memory first: a send with the same key earlier in this turn is not in the store yet.
       const known = this.byIdempotencyKey.get(key);
       if (known !== undefined) return { requestId: known, duplicate: true };
-      const existing = await this.ctx.store.findRequestByIdempotencyKey(this.config.channelId, key);
-      if (existing) return { requestId: existing.requestId, duplicate: true };
-      const raced = this.byIdempotencyKey.get(key); // another send with this key won the await
-      if (raced !== undefined) return { requestId: raced, duplicate: true };
+      if (options.newKey !== true) {
+        const existing = await this.ctx.store.findRequestByIdempotencyKey(this.config.channelId, key);
+        if (existing) return { requestId: existing.requestId, duplicate: true };
+        const raced = this.byIdempotencyKey.get(key); // another send with this key won the await
+        if (raced !== undefined) return { requestId: raced, duplicate: true };
+      }
     }
     const now = this.ctx.clock.now();
     const requestId = this.ctx.newRequestId();
@@ -204,7 +218,9 @@ export class ReliableChannel {
       needed: 1,
       prepared: false,
       parts: [],
-      messageIds: [],
+      // A single SDS message gets its id now, durably with the request: `prepare` can then hand
+      // it on before SDS's log commit (a crash in between re-wraps it with this same id).
+      messageIds: segmented || ephemeral ? [] : [this.ctx.newMessageId()],
       status: { state: "queued", requestId, parts: 0 },
     };
     this.active.set(requestId, request);
@@ -218,7 +234,7 @@ export class ReliableChannel {
       if (key !== undefined) this.byIdempotencyKey.delete(key);
       throw error;
     }
-    void this.serial.run(() => this.prepare(request)).catch((error) => this.ctx.reportError(error));
+    this.schedulePrepare(request);
     return { requestId, duplicate: false };
   }
 
@@ -244,6 +260,17 @@ export class ReliableChannel {
     return { messages, cursor: messages.at(-1)?.cursor ?? since };
   }
 
+  private schedulePrepare(request: OutboxRequest): void {
+    void this.serial
+      .run(() => this.prepare(request))
+      .catch((error) => {
+        // The request stays unprepared until the channel is opened again. Later requests must
+        // not overtake it on the network before their own state is durable: no early hand-off.
+        this.prepareFailed = true;
+        this.ctx.reportError(error);
+      });
+  }
+
   /** Split, wrap and hand on one request. Idempotent: safe to run again after a crash. */
   private async prepare(request: OutboxRequest): Promise<void> {
     if (request.prepared || this.closed) return;
@@ -261,17 +288,34 @@ export class ReliableChannel {
     const needed = segments ? segments.filter((segment) => !segment.isParity).length : 1;
     const parts: OutboxPart[] = [];
     const items: OutgoingItem[] = [];
+    // The id chosen at `send` (single-message requests): hand the message to the rate limiter
+    // while SDS commits it, instead of after (the hot path of a send).
+    const chosenId = !this.prepareFailed && !request.segmented && !request.ephemeral && contents.length === 1 ? request.messageIds[0] : undefined;
+    const handedOn: Promise<unknown>[] = [];
     for (let index = 0; index < contents.length; index++) {
       const content = contents[index] as Uint8Array;
-      const wrapped = await this.sds.wrapOutgoing(
-        content,
-        request.ephemeral ? { ephemeral: true } : { idempotencyKey: `${request.requestId}/${index}` },
-      );
+      const options = request.ephemeral
+        ? { ephemeral: true }
+        : {
+            idempotencyKey: `${request.requestId}/${index}`,
+            ...(chosenId !== undefined
+              ? {
+                  messageId: chosenId,
+                  beforeDurable: (wrapped: NewWrap) => {
+                    const item: OutgoingItem = { channelId: this.config.channelId, messageId: wrapped.messageId, bytes: wrapped.bytes, segment: false, kind: "content" };
+                    const enqueued = this.ctx.enqueue({ id: item.messageId, channelId: item.channelId, priority: "user", item });
+                    enqueued.catch(() => undefined); // awaited below, unless the commit failed first
+                    handedOn.push(enqueued);
+                  },
+                }
+              : {}),
+          };
+      const wrapped = await this.sds.wrapOutgoing(content, options);
       const part: OutboxPart = { index, messageId: wrapped.messageId, stage: "queued", timeline: { queued: this.ctx.clock.now() }, transmissions: 0 };
       parts.push(part);
       this.byMessageId.set(wrapped.messageId, request.requestId);
       // A duplicate was wrapped before a crash: SDS resends it, so nothing is handed on here.
-      if (wrapped.status === "new") {
+      if (wrapped.status === "new" && chosenId === undefined) {
         items.push({ channelId: this.config.channelId, messageId: wrapped.messageId, bytes: wrapped.bytes, segment: request.segmented, kind: "content" });
       }
     }
@@ -289,6 +333,7 @@ export class ReliableChannel {
     this.active.set(request.requestId, prepared);
     // Ephemeral parts are not logged by SDS: record them before handing them on (at most once).
     if (request.ephemeral) await this.ctx.writer.write({ requests: [prepared] });
+    await Promise.all(handedOn);
     for (const item of items) {
       await this.ctx.enqueue({ id: item.messageId, channelId: item.channelId, priority: "user", item });
     }
@@ -451,25 +496,53 @@ export class ReliableChannel {
     const peek = this.ctx.codec.decode(bytes);
     if (!peek.ok) return this.dropped("decode", peek.error.message);
     if (peek.message.channelId !== this.config.channelId) return; // another channel on this topic
-    if (isSegmentMeta(message.meta) && !this.carriers.has(peek.message.messageId)) {
+    const carrier = isSegmentMeta(message.meta);
+    if (carrier && !this.carriers.has(peek.message.messageId)) {
       await this.ctx.writer.write({ segmentCarriers: [{ channelId: this.config.channelId, messageId: peek.message.messageId }] });
       this.carriers.add(peek.message.messageId);
     }
-    const result = await this.sds.receive(bytes, { retrievalHint: fromHex(message.messageHash) });
+    // SDS delivers this message's id only for this copy (a later copy is a duplicate), so its
+    // `meta` says whether it carries a segment: no store read for it.
+    const plainId = carrier ? undefined : peek.message.messageId;
+    // The common case, this message alone delivered as a whole payload: it goes into the inbox
+    // (and out to listeners once there) while SDS commits the step, not after. The inbox drops
+    // a key it already has, so if SDS's commit is lost and SDS delivers the message again when
+    // it comes again, nobody sees it twice.
+    let early: Promise<void> | undefined;
+    const beforeDurable = (decided: ReceiveResult): void => {
+      const only = decided.delivered.length === 1 ? decided.delivered[0] : undefined;
+      if (only === undefined || only.messageId !== plainId) return;
+      early = this.persistDeliveries([], [{ key: only.messageId, senderId: only.senderId, payload: only.content, afterLoss: only.afterLoss }]);
+      early.catch(() => undefined); // awaited below on every path
+    };
+    let result: ReceiveResult;
+    try {
+      result = await this.sds.receive(bytes, { retrievalHint: fromHex(message.messageHash), beforeDurable });
+    } catch (error) {
+      await early;
+      throw error;
+    }
     this.driver.poke();
     if (result.ephemeral) {
       await this.persistDeliveries([], [{ key: result.ephemeral.messageId, senderId: result.ephemeral.senderId, payload: result.ephemeral.content }]);
     }
-    await this.deliver(result.delivered);
+    if (early) {
+      await early;
+      await this.persistDeliveries(result.delivered, []); // confirms the hand-off
+    } else {
+      await this.deliver(result.delivered, false, plainId);
+    }
     if (result.missing.length > 0) this.scheduleRetrieval(0);
   }
 
   /** Move SDS deliveries into the inbox (reassembling segments), then confirm them to SDS. */
-  private async deliver(deliveries: readonly Delivery[], replay = false): Promise<void> {
+  private async deliver(deliveries: readonly Delivery[], replay = false, plainId?: string): Promise<void> {
     if (deliveries.length === 0) return;
     let pending: { key: string; senderId: string; payload: Uint8Array; afterLoss?: boolean }[] = [];
     for (const delivery of deliveries) {
-      const carrier = this.carriers.has(delivery.messageId) || (await this.ctx.store.isSegmentCarrier(this.config.channelId, delivery.messageId));
+      const carrier =
+        delivery.messageId !== plainId &&
+        (this.carriers.has(delivery.messageId) || (await this.ctx.store.isSegmentCarrier(this.config.channelId, delivery.messageId)));
       if (!carrier) {
         if (replay && (await this.ctx.store.hasInboxKey(this.config.channelId, delivery.messageId))) continue;
         pending.push({ key: delivery.messageId, senderId: delivery.senderId, payload: delivery.content, afterLoss: delivery.afterLoss });
@@ -494,7 +567,11 @@ export class ReliableChannel {
     await this.persistDeliveries(deliveries, pending);
   }
 
-  /** Write inbox entries, confirm SDS hand-offs up to the last delivery, then emit. */
+  /**
+   * Write inbox entries, emit them, then confirm SDS hand-offs up to the last delivery. Emitting
+   * before the confirmation is safe: the entries are durable, and a crash before the confirm
+   * replays the hand-offs on open, where `hasInboxKey` skips what the inbox already holds.
+   */
   private async persistDeliveries(
     confirm: readonly Delivery[],
     entries: readonly { key: string; senderId: string; payload: Uint8Array; afterLoss?: boolean }[],
@@ -509,10 +586,11 @@ export class ReliableChannel {
       receivedAtMs: now,
       afterLoss: entry.afterLoss ?? false,
     }));
-    if (inbox.length > 0) await this.ctx.writer.write({ inbox });
+    // Only what the inbox did not have yet goes out: a delivery it already holds was emitted then.
+    const added = inbox.length > 0 ? (await this.ctx.writer.write({ inbox })).addedInbox : [];
+    for (const message of added) this.emit({ type: "message", channelId: this.config.channelId, message });
     const lastSeq = confirm.reduce((max, d) => Math.max(max, d.seq), -1);
     if (lastSeq >= 0) await this.sds.confirmDeliveries(lastSeq);
-    for (const message of inbox) this.emit({ type: "message", channelId: this.config.channelId, message });
   }
 
   // ---- timers: resends, syncs, missing dependencies, store catch-up ----------------------------
@@ -593,7 +671,7 @@ export class ReliableChannel {
     // Messages SDS handed off before a crash but the inbox never got.
     await this.serial.run(() => this.deliver(this.sds.pendingDeliveries(), true));
     for (const request of requests) {
-      if (!request.prepared) void this.serial.run(() => this.prepare(request)).catch((error) => this.ctx.reportError(error));
+      if (!request.prepared) this.schedulePrepare(request);
     }
     this.driver.start();
     if (this.sds.missingDependencies().length > 0) this.scheduleRetrieval(0);

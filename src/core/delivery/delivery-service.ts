@@ -3,7 +3,8 @@
  * confirms it landed there. One durable task per message hash.
  *
  * Why this shape (lessons from logos-delivery and @waku/sdk, see DESIGN.md §2):
- * - the first attempt starts at once (no 1 s loop latency on the happy path);
+ * - the first attempt starts at once (no 1 s loop latency on the happy path), even before the
+ *   task is written when a publish slot is free: the write and the network round trip overlap;
  * - later work is driven by ONE timer armed for the earliest due task, not a fixed poll, so the
  *   host can mirror `nextWakeAtMs()` into a browser alarm wake-up and an idle worker sleeps;
  * - retries back off exponentially with jitter (a burst that fails together does not come back
@@ -14,7 +15,8 @@
  *
  * Guarantees:
  * - durable before announced: every state change is written through `DeliveryStore.save` before
- *   an event is emitted or `send` resolves;
+ *   an event is emitted or `send` resolves (a publish may already be on the wire by then; its
+ *   outcome is applied to the task only after the task is durable);
  * - idempotent: the same message (same hash) always maps to the same task, also after a restart;
  * - resumable: `start()` loads unsettled tasks and carries on where they stopped; a publish that
  *   was in flight when the worker died is simply made again (same bytes, same hash);
@@ -24,7 +26,7 @@
  */
 import type { Clock } from "../ports/clock.js";
 import type { Scheduler, TimerHandle } from "../ports/scheduler.js";
-import type { Availability, OutgoingWakuMessage, PublishResult, Transport } from "../ports/transport.js";
+import type { Availability, DeliveryMethod, OutgoingWakuMessage, PublishResult, Transport } from "../ports/transport.js";
 import { backoffDelayMs, DEFAULT_BACKOFF, type BackoffOptions } from "./backoff.js";
 import { planMethods } from "./method.js";
 import type { DeliveryStore } from "./store.js";
@@ -77,6 +79,12 @@ export interface SendOptions {
 }
 
 type Listener = (event: DeliveryEvent) => void;
+
+/** A first publish started before its task was durable (see `startEarlyPublish`). */
+interface EarlyPublish {
+  method: DeliveryMethod;
+  result: Promise<PublishResult>;
+}
 
 export class DeliveryService {
   private readonly options: DeliveryOptions;
@@ -170,8 +178,15 @@ export class DeliveryService {
     const inProgress = this.creating.get(messageHash);
     if (inProgress) return snapshot(await inProgress);
 
+    // A message stamped here is new (its hash covers the timestamp just taken; the same bytes
+    // again within the same millisecond would only be published twice, which is harmless): no
+    // store read, and its first publish goes out now, while the task is written; the outcome is
+    // applied (persisted, announced) once the task is durable. A message that comes with its
+    // timestamp may repeat a stored, maybe settled, task: that is looked up first.
+    const fresh = message.timestampNs === undefined;
+    let early = fresh ? this.startEarlyPublish(messageHash, stamped) : undefined;
     const creation = (async () => {
-      const stored = await this.deps.store.get(messageHash);
+      const stored = fresh ? undefined : await this.deps.store.get(messageHash);
       if (stored) {
         if (!stored.settled && !this.tasks.has(messageHash)) this.tasks.set(messageHash, stored);
         return this.tasks.get(messageHash) ?? stored;
@@ -197,10 +212,17 @@ export class DeliveryService {
     this.creating.set(messageHash, creation);
     try {
       const task = await creation;
-      if (!task.settled && !this.stopped) this.enqueuePublish(task);
+      if (!task.settled && !this.stopped) {
+        if (early) this.runRound(task, early);
+        else this.enqueuePublish(task);
+        early = undefined;
+      }
       return snapshot(task);
     } finally {
       this.creating.delete(messageHash);
+      // Not handed to a round (the write failed, the task was already settled, or we stopped):
+      // its outcome is dropped; the slot frees once the transport answered.
+      if (early) void early.result.finally(() => this.releaseSlot(messageHash));
     }
   }
 
@@ -302,14 +324,36 @@ export class DeliveryService {
       if (!task || task.settled) continue;
       this.inFlight++;
       this.busy.add(hash);
-      this.track(
-        this.publishRound(task).finally(() => {
-          this.inFlight--;
-          this.busy.delete(hash);
-          this.tick();
-        }),
-      );
+      this.runRound(task);
     }
+  }
+
+  /** Run a publish round for `task`, whose slot (`inFlight`, `busy`) the caller took. */
+  private runRound(task: DeliveryTask, early?: EarlyPublish): void {
+    this.track(this.publishRound(task, early).finally(() => this.releaseSlot(task.messageHash)));
+  }
+
+  private releaseSlot(hash: string): void {
+    this.inFlight--;
+    this.busy.delete(hash);
+    this.tick();
+  }
+
+  /**
+   * Start the first publish of a new message before its task is durable, when a publish slot is
+   * free and nothing waits for one (a burst keeps its FIFO order through the queue instead).
+   * Crash safety: a message published before its task was written is not lost; until `send`
+   * resolves the caller holds it (the rate limiter's entry, SDS's resend log) and sends again.
+   */
+  private startEarlyPublish(hash: string, message: StampedMessage): EarlyPublish | undefined {
+    if (this.stopped || this.inFlight >= this.options.maxInFlight || this.publishQueue.length > 0 || this.busy.has(hash)) return undefined;
+    const method = planMethods(this.deps.transport.availability()).methods[0];
+    if (method === undefined) return undefined;
+    this.inFlight++;
+    this.busy.add(hash);
+    const result = this.publishOnce(message, method);
+    this.track(result.then(() => undefined));
+    return { method, result };
   }
 
   private track(work: Promise<void>): void {
@@ -320,11 +364,13 @@ export class DeliveryService {
 
   // ---- publish ------------------------------------------------------------------------------
 
-  private async publishRound(task: DeliveryTask): Promise<void> {
+  private async publishRound(task: DeliveryTask, early?: EarlyPublish): Promise<void> {
     const plan = planMethods(this.deps.transport.availability());
     const errors: string[] = [];
-    for (const method of plan.methods) {
-      const result = await this.publishOnce(task.message, method);
+    // A publish started early counts as this round's first try; the round goes on from there.
+    const methods = early ? [early.method, ...plan.methods.filter((m) => m !== early.method)] : plan.methods;
+    for (const method of methods) {
+      const result = early?.method === method ? await early.result : await this.publishOnce(task.message, method);
       if (result.messageHash && result.messageHash !== task.messageHash) {
         // hashMessage and the transport disagree: store checks by hash could never succeed.
         this.reportError(new Error(`transport hashed ${task.messageHash} as ${result.messageHash}`));
@@ -351,7 +397,7 @@ export class DeliveryService {
       }
     }
     const now = this.deps.clock.now();
-    if (plan.methods.length === 0) {
+    if (methods.length === 0) {
       // No route is not an attempt: the network is down, nothing was tried. TTL bounds it, and
       // an availability change wakes the task at once.
       task.waitingForRoute = true;

@@ -12,9 +12,11 @@
  *   inside an epoch does not overspend);
  * - re-sends (`resend: true`: republishing a message that already spent its budget) are
  *   dispatched at once and never counted, as in logos-delivery's limiter;
- * - durable before acknowledged: a queued entry is written through the store before `submit`
- *   resolves; an entry leaves the store only after `dispatch` resolved (at-least-once: a crash
- *   between the two re-dispatches it; SDS drops the duplicate at the receiver);
+ * - durable before acknowledged: when `submit` resolves, the entry is durable either in the
+ *   queue store or in the next stage (`dispatch` resolved); a queued entry leaves the store only
+ *   after `dispatch` resolved (at-least-once: a crash between the two re-dispatches it; SDS drops
+ *   the duplicate at the receiver). An entry submitted while nothing waits and budget is left
+ *   goes straight to `dispatch`, without a queue write on the hot path;
  * - priorities: `user` first; `control` gets what is left, with a reserved minimum of
  *   max(1, floor(messagesPerEpoch * controlShare)) per epoch whenever control is waiting;
  * - fair: within a priority, channels take turns (round robin), FIFO inside a channel;
@@ -144,10 +146,16 @@ export class RateLimiter<T> {
         throw new ReliableChannelError("StorageFull", `rate-limit queue is full (${this.options.maxQueued} messages)`, { limit: this.options.maxQueued });
       }
       const entry = this.makeEntry(input);
-      batch.put = [entry];
-      await this.deps.store.write(batch);
-      this.queue.set(entry.id, entry);
-      await this.pump();
+      if (this.queue.size === 0 && this.hasBudget()) {
+        // Idle with budget left: nothing to wait for or to be fair to, so hand it on at once
+        // without queueing it durably first (the hot path of a lone send).
+        if (await this.releaseNow(entry, batch)) return { status: "released" };
+      } else {
+        batch.put = [entry];
+        await this.deps.store.write(batch);
+        this.queue.set(entry.id, entry);
+        await this.pump();
+      }
       if (!this.queue.has(entry.id)) return { status: "released" };
       const position = this.positionOf(entry);
       const epochsAhead = Math.floor(position / this.options.messagesPerEpoch);
@@ -156,6 +164,37 @@ export class RateLimiter<T> {
   }
 
   // ---- internals ------------------------------------------------------------------------------
+
+  private hasBudget(): boolean {
+    const used = this.usage.epoch === this.currentEpoch() ? this.usage.used : 0;
+    return used < this.options.messagesPerEpoch;
+  }
+
+  /**
+   * Dispatch `entry` without writing it to the queue store. Resolves true once `dispatch`
+   * resolved (the entry is durable in the next stage) and the usage is counted. If `dispatch`
+   * fails, the entry is queued durably instead (retried like any queued entry) and false is
+   * returned. No entry is lost by skipping the write: until `submit` resolves, the caller has
+   * been told nothing and still holds the work (the outbox keeps the request unprepared, SDS
+   * resends its logged message).
+   */
+  private async releaseNow(entry: RateLimitEntry<T>, batch: RateLimitStoreBatch<T>): Promise<boolean> {
+    try {
+      await this.deps.dispatch(entry);
+    } catch (error) {
+      this.reportError(error);
+      await this.deps.store.write({ ...batch, put: [entry] });
+      this.queue.set(entry.id, entry);
+      this.arm(this.deps.clock.now() + this.options.dispatchRetryMs);
+      return false;
+    }
+    const epoch = this.currentEpoch();
+    const base = this.usage.epoch === epoch ? this.usage : { epoch, used: 0, controlUsed: 0 };
+    this.lastServed[entry.priority] = entry.channelId;
+    this.usage = { epoch, used: base.used + 1, controlUsed: base.controlUsed + (entry.priority === "control" ? 1 : 0) };
+    await this.deps.store.write({ ...batch, usage: this.usage });
+    return true;
+  }
 
   private makeEntry(input: SubmitInput<T>): RateLimitEntry<T> {
     return {

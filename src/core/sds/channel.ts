@@ -17,7 +17,8 @@
  * - Our content messages are resent with exponential backoff until acknowledged (causal history
  *   of another participant, or bloom hits from `possibleAckThreshold` distinct messages), then
  *   become "expired" after `maxTransmissions`. Ephemeral messages are never logged or resent.
- * - Message ids are random per send; an idempotency key makes a repeated send a no-op.
+ * - Message ids are random per send (or chosen by the caller, who then keeps them unique); an
+ *   idempotency key makes a repeated send a no-op.
  * - All time comes from the injected `Clock`; randomness from the injected `SdsRandom`.
  *
  * Known limit (inherent to SDS with a finite causal-history window, as in @waku/sds): a
@@ -83,11 +84,24 @@ export interface WrapOptions {
   readonly ephemeral?: boolean;
   /** A repeated send with the same key is a no-op returning the original message id. */
   readonly idempotencyKey?: string;
+  /**
+   * Content messages: use this id instead of a random one. For a caller that recorded the id
+   * durably before wrapping, so that wrapping again after a crash makes the same message id
+   * (which receivers drop as a duplicate) rather than a second message with the same content.
+   */
+  readonly messageId?: MessageId;
+  /**
+   * Called with a new content message as soon as it is built, before its log entry is
+   * committed, so the caller can start transmitting while the commit runs. Requires
+   * `messageId` (see above: that is what makes transmitting before the commit crash-safe). If
+   * the commit then fails, `wrapOutgoing` still rejects and the message is not logged.
+   */
+  readonly beforeDurable?: (wrapped: NewWrap) => void;
 }
 
-export type WrapResult =
-  | { readonly status: "new"; readonly messageId: MessageId; readonly bytes: Uint8Array; readonly ephemeral: boolean; readonly lamport?: bigint }
-  | { readonly status: "duplicate"; readonly messageId: MessageId; readonly state: OutgoingState };
+export type NewWrap = { readonly status: "new"; readonly messageId: MessageId; readonly bytes: Uint8Array; readonly ephemeral: boolean; readonly lamport?: bigint };
+
+export type WrapResult = NewWrap | { readonly status: "duplicate"; readonly messageId: MessageId; readonly state: OutgoingState };
 
 export type ReceiveOutcome =
   | "delivered" // the message was delivered (possibly releasing buffered ones)
@@ -103,6 +117,13 @@ export type ReceiveOutcome =
 export interface ReceiveOptions {
   /** Waku message hash of the message that carried these bytes. */
   readonly retrievalHint?: Uint8Array;
+  /**
+   * Called with the result as soon as it is decided, before it is committed, so the consumer
+   * can persist deliveries while SDS commits. If the commit then fails, `receive` still
+   * rejects and SDS forgets the step: the same message is delivered again when it comes again,
+   * so the consumer must keep deliveries idempotent (by message id).
+   */
+  readonly beforeDurable?: (result: ReceiveResult) => void;
 }
 
 export interface ReceiveResult {
@@ -134,6 +155,7 @@ export interface DueResult {
 }
 
 const MAX_IDEMPOTENCY_KEY_CHARS = 256;
+const MAX_MESSAGE_ID_CHARS = 256;
 /** Resent-message acks carried by one message at most (bounds its size: ~90 B each). */
 const MAX_ACK_REQUESTS = 16;
 
@@ -155,7 +177,13 @@ class Step {
   patchMeta(patch: Partial<ChannelMetaRecord>): void {
     const current = this.state.meta;
     const changed = (Object.keys(patch) as (keyof ChannelMetaRecord)[]).some((key) => patch[key] !== current[key]);
-    if (changed) this.write({ op: "putMeta", record: { ...current, ...patch } });
+    if (!changed) return;
+    const op: SdsWriteOp = { op: "putMeta", record: { ...current, ...patch } };
+    this.state.apply(op);
+    // One meta record per commit: a later put of it supersedes an earlier one of the same step.
+    const earlier = this.ops.findIndex((o) => o.op === "putMeta");
+    if (earlier >= 0) this.ops[earlier] = op;
+    else this.ops.push(op);
   }
 }
 
@@ -226,13 +254,25 @@ export class SdsChannel {
       throw invalidParams(`idempotencyKey must be a string of 1..${MAX_IDEMPOTENCY_KEY_CHARS} chars`);
     }
     if (options.ephemeral === true && key !== undefined) throw invalidParams("ephemeral messages take no idempotencyKey");
+    const chosenId = options.messageId;
+    if (chosenId !== undefined && (options.ephemeral === true || typeof chosenId !== "string" || chosenId.length === 0 || chosenId.length > MAX_MESSAGE_ID_CHARS)) {
+      throw invalidParams(`messageId must be a string of 1..${MAX_MESSAGE_ID_CHARS} chars, for content messages only`);
+    }
+    const beforeDurable = options.beforeDurable;
+    if (beforeDurable !== undefined && chosenId === undefined) throw invalidParams("beforeDurable requires a caller-chosen messageId");
+    const announce = (result: WrapResult): void => {
+      if (beforeDurable !== undefined && result.status === "new") beforeDurable(result);
+    };
     return this.run((step): WrapResult => {
       if (key !== undefined) {
         const existing = step.state.idempotency.get(key);
         const record = existing === undefined ? undefined : step.state.outgoing.get(existing);
         if (record !== undefined) return { status: "duplicate", messageId: record.messageId, state: record.state };
       }
-      const messageId = this.newId();
+      if (chosenId !== undefined && (step.state.outgoing.has(chosenId) || step.state.hasInHistory(chosenId) || step.state.buffered.has(chosenId))) {
+        throw invalidParams("messageId is already used in this channel", { messageId: chosenId });
+      }
+      const messageId = chosenId ?? this.newId();
       if (options.ephemeral === true) {
         const bytes = this.encode({ senderId: this.senderId, messageId, channelId: this.channelId, causalHistory: [], content });
         return { status: "new", messageId, bytes, ephemeral: true };
@@ -260,7 +300,7 @@ export class SdsChannel {
       step.patchMeta({ lamport, ...this.ackDebtAfterCarrier(step) });
       this.rescheduleSync(step);
       return { status: "new", messageId, bytes, ephemeral: false, lamport };
-    });
+    }, undefined, announce);
   }
 
   /** Remember the Waku message hash that carried our message (used in later causal histories). */
@@ -289,7 +329,7 @@ export class SdsChannel {
 
   /** Process bytes from the network (or from a store query for a missing dependency). */
   receive(bytes: Uint8Array, options: ReceiveOptions = {}): Promise<ReceiveResult> {
-    return this.run((step) => this.receiveStep(step, bytes, options));
+    return this.run((step) => this.receiveStep(step, bytes, options), undefined, options.beforeDurable);
   }
 
   private receiveStep(step: Step, bytes: Uint8Array, options: ReceiveOptions): ReceiveResult {
@@ -746,13 +786,21 @@ export class SdsChannel {
   // Machinery
   // -------------------------------------------------------------------------------------------
 
-  private run<T>(body: (step: Step) => T, now?: number): Promise<T> {
+  /** One step; `beforeCommit` sees its result before the commit (its errors are reported, not thrown). */
+  private run<T>(body: (step: Step) => T, now?: number, beforeCommit?: (result: T) => void): Promise<T> {
     const task = async (): Promise<T> => {
       this.ensureUsable();
       const step = new Step(this.state, now ?? this.deps.clock.now());
       let result: T;
       try {
         result = body(step);
+        if (beforeCommit !== undefined) {
+          try {
+            beforeCommit(result);
+          } catch (error) {
+            (this.deps.reportError ?? console.error)(error);
+          }
+        }
         if (step.ops.length > 0) await this.deps.store.commit({ channelId: this.channelId, ops: step.ops });
       } catch (error) {
         // The mirror may hold uncommitted changes: rebuild it from the store, then report.

@@ -10,6 +10,7 @@ export type {
   Transmission,
   WrapOptions,
   WrapResult,
+  NewWrap,
 } from "./channel.js";
 export type {
   AckNotice,
