@@ -181,6 +181,33 @@ describe("DeliveryService", () => {
     expect(await service.get(task.messageHash)).toMatchObject({ state: "propagated", settled: true });
   });
 
+  it("deletes settled tasks from its store once they are past the retention, keeping recent and unsettled ones", async () => {
+    const { service, store } = await rig({ settledRetentionMs: 10 * 60_000, pruneIntervalMs: 5 * 60_000 });
+    const old = await service.send(message("old"));
+    await vi.advanceTimersByTimeAsync(3_000); // stored: settled
+    expect(store.size()).toBe(1);
+    await vi.advanceTimersByTimeAsync(11 * 60_000);
+    const recent = await service.send(message("recent"));
+    await vi.advanceTimersByTimeAsync(3_000); // settling `recent` prunes what settled > 10 min ago
+    expect(await store.get(old.messageHash)).toBeUndefined();
+    expect((await store.get(recent.messageHash))?.state).toBe("stored");
+    expect(store.size()).toBe(1);
+  });
+
+  it("prunes at most once per interval, however many tasks settle", async () => {
+    const { service, store } = await rig({ settledRetentionMs: 0, pruneIntervalMs: 5 * 60_000 });
+    const prune = vi.spyOn(store, "pruneSettled"); // start() already pruned once, just now
+    for (let i = 0; i < 20; i++) await service.send(message(`m${i}`));
+    await vi.advanceTimersByTimeAsync(3_000);
+    expect(prune).not.toHaveBeenCalled();
+    expect(store.size()).toBe(20);
+    await vi.advanceTimersByTimeAsync(5 * 60_000);
+    await service.send(message("later"));
+    await vi.advanceTimersByTimeAsync(3_000);
+    expect(prune).toHaveBeenCalledTimes(1);
+    expect(store.size()).toBe(1); // retention 0: everything but `later`, saved in the very millisecond of the prune
+  });
+
   it("retries with exponential backoff and jitter, then succeeds", async () => {
     const { node, service, events } = await rig({}, (n) => {
       n.setAvailability({ relay: false });

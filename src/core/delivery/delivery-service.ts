@@ -43,6 +43,15 @@ export interface DeliveryOptions {
   storeCheckDelayMs: number;
   /** Hashes per store query. */
   storeCheckBatch: number;
+  /**
+   * Settled tasks are kept this long after they settled, then deleted from the store: long
+   * enough to recognise a replay of the same stamped message (which cannot recur later, since
+   * Waku refuses timestamps more than 20 s old), short enough that the store does not grow with
+   * every message ever sent (8 KB per 1 KiB message, encoded payload included).
+   */
+  settledRetentionMs: number;
+  /** At most one prune per this interval, started by a save that settles something (and at start). */
+  pruneIntervalMs: number;
   backoff: BackoffOptions;
 }
 
@@ -55,6 +64,8 @@ export const DEFAULT_DELIVERY_OPTIONS: DeliveryOptions = {
   maxInFlight: 16,
   storeCheckDelayMs: 3_000,
   storeCheckBatch: 100,
+  settledRetentionMs: 10 * 60_000,
+  pruneIntervalMs: 5 * 60_000,
   backoff: DEFAULT_BACKOFF,
 };
 
@@ -107,6 +118,8 @@ export class DeliveryService {
   private started = false;
   private stopped = false;
   private unsubscribeAvailability: (() => void) | undefined;
+  /** When the last prune of settled tasks started (undefined: not since start). */
+  private lastPruneAtMs: number | undefined;
 
   constructor(
     private readonly deps: DeliveryServiceDeps,
@@ -138,6 +151,7 @@ export class DeliveryService {
     );
     // Tasks that were waiting for a route or a store node get going at once if there is one now.
     this.onAvailability(this.deps.transport.availability());
+    this.maybePrune();
   }
 
   /** Stop the loop; resolves when every publish or store check already running has settled. */
@@ -588,6 +602,15 @@ export class DeliveryService {
   private async persist(tasks: DeliveryTask[]): Promise<void> {
     if (tasks.length === 0) return;
     await this.deps.store.save(tasks);
+    if (tasks.some((task) => task.settled)) this.maybePrune();
+  }
+
+  /** Delete tasks settled more than `settledRetentionMs` ago, at most once per `pruneIntervalMs`; failures are reported, not thrown. */
+  private maybePrune(): void {
+    const now = this.deps.clock.now();
+    if (this.stopped || (this.lastPruneAtMs !== undefined && now - this.lastPruneAtMs < this.options.pruneIntervalMs)) return;
+    this.lastPruneAtMs = now;
+    this.track(this.deps.store.pruneSettled(now - this.options.settledRetentionMs).then(() => undefined));
   }
 
   private emit(event: DeliveryEvent): void {
