@@ -231,23 +231,20 @@ function whyNotes(seq: Run[], bursts: Run[], burstSize: number): string[] {
   const burstAccept = median(bursts.map(acceptRate));
   const burstRate = median(bursts.map(deliveredRate));
   return [
-    `Why the extension accepts ${f(seqAccept, 0)} msg/s one at a time but ${f(burstAccept, 0)} msg/s in a burst: every \`send\` ` +
-      "costs the worker an IndexedDB read (the page service gives each call an idempotency key `rpc/<client>/<call>` so a call " +
-      "re-sent after a worker restart is not sent twice, and the channel looks that key up in the store) plus its share of an " +
-      "outbox commit. One at a time, each send waits for its own read + commit (~4 ms when idle) and shares the worker's single " +
-      "thread with the previous message's preparation (below), so ~10 ms per send: with one commit per send, 1,000/s is out of " +
-      "reach whatever the code does. In a burst the outbox writes are batched and the per-send key lookups are about half of " +
-      "the worker's accept time. Closing it: skip the store lookup for a fresh `rpc/` key (only a call the client re-sends after " +
-      "reconnecting can be a duplicate: let the client flag those) or batch the lookups like the writes.",
+    `Why the extension accepts ${f(seqAccept, 0)} msg/s one at a time but ${f(burstAccept, 0)} msg/s in a burst: one at a ` +
+      "time, each send waits for its own outbox commit in IndexedDB (the promise it returns means durable) and shares the " +
+      "worker's single thread with the previous message's preparation (below), so ~9 ms per send; with one commit per send, " +
+      "1,000/s one at a time is out of reach whatever the code does. In a burst the outbox writes of concurrent sends share " +
+      "one transaction (the batch writer), hence the durable 1,000+/s. (The idempotency-key store lookup every send used to " +
+      "make is now skipped for a call's first post; only a call re-sent after a worker restart is looked up.)",
     `Why the extension delivers a burst at ${f(burstRate, 0)} msg/s: neither the rate limiter nor the 16 publishes in flight ` +
-      "bind. After the durable accept, each channel prepares its messages one at a time on a serial queue — SDS wrap + commit, " +
-      "rate-limiter submit, seal, delivery task read + save, status write + notification: ~5 IndexedDB transactions and " +
-      "~15 ms of the worker's thread per message — so publishes leave at ~60-65 msg/s; lightpush answers in a few ms, the 16 " +
+      "bind. After the durable accept, each channel prepares its messages one at a time on a serial queue — SDS wrap + commit " +
+      "(overlapping the publish), rate-limiter submit, seal, delivery task save, status write + notification: several IndexedDB " +
+      "transactions and ~15 ms of the worker's thread per message — so publishes leave at ~60-65 msg/s; lightpush answers in a few ms, the 16 " +
       "slots never fill, and the receiving worker keeps pace. The limiter (200 msg/s per profile, epochs aligned to the " +
       "second, 10 % kept for control while control waits) binds only above ~180 user msg/s: once preparation is batched it " +
       `puts a floor of ~5-6 s under a 1,000-burst. What would close the gap: prepare queued requests in batches (one SDS ` +
-      "commit, one limiter write and one delivery save for up to ~100 messages), let the delivery service skip its " +
-      "`store.get` for a hash it has just created, coalesce status writes/notifications per batch, and give the limiter some " +
+      "commit, one limiter write and one delivery save for up to ~100 messages), coalesce status writes/notifications per batch, and give the limiter some " +
       "margin over the target (e.g. 500 msg/s by default when no RLN membership applies: at 200 msg/s a 1,000-burst needs " +
       `≥ 5 s, close to a tenth of the sdk's time here).${bursts.length && burstSize < 1000 ? " (Quick run: a 50-burst is too small to show the sdk's collapse; the 10× target is judged on the 1,000-burst.)" : ""}`,
   ];
