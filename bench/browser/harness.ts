@@ -28,8 +28,6 @@ import { HOST_RESOLVER_RULES, startTestServer, type TestServer } from "../../tes
 import type { Section } from "./report.js";
 
 export type Sys = "ext" | "sdk";
-export const SYSTEMS: readonly Sys[] = ["ext", "sdk"];
-export const NAMES: Record<Sys, string> = { ext: "extension", sdk: "@waku/sdk page" };
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const SDK_SRC = resolve(import.meta.dirname, "sdk-page");
@@ -91,7 +89,7 @@ export interface BenchContext {
 }
 
 /** See setUp: the identity `__name` helper esbuild's keepNames expects. */
-export const NAME_SHIM = "globalThis.__name ??= (fn) => fn;";
+const NAME_SHIM = "globalThis.__name ??= (fn) => fn;";
 
 export const log = (line: string): void => console.log(`[bench:browser] ${line}`);
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -286,7 +284,7 @@ export function sdkSide(sender: Page, receiver: Page, channelId = CHANNEL): Side
 // Setup and teardown
 // ---------------------------------------------------------------------------------------------
 
-export async function buildSdkPage(): Promise<void> {
+async function buildSdkPage(): Promise<void> {
   await build({ configFile: false, root: SDK_SRC, base: "./", logLevel: "warn", build: { outDir: SDK_OUT, emptyOutDir: true, target: "chrome116" } });
 }
 
