@@ -20,7 +20,7 @@ export default tseslint.config(
     languageOptions: { globals: { process: "readonly", console: "readonly", URL: "readonly" } },
   },
   {
-    // src/core is pure: it reaches the world only through its ports (DESIGN.md section 3).
+    // src/core is pure: it reaches the world only through its ports (docs/architecture.md).
     files: ["src/core/**/*.ts"],
     rules: {
       "no-restricted-imports": [
@@ -28,6 +28,33 @@ export default tseslint.config(
         { patterns: ["idb", "@waku/*", "webextension-polyfill", "comlink", "node:*"] },
       ],
       "no-restricted-globals": ["error", "chrome", "indexedDB", "localStorage"],
+    },
+  },
+  {
+    // Core tests run on test/support/virtual-time.ts; test/support/real-time-guard.ts fails them at
+    // run time too (this rule catches it before they run).
+    files: [
+      "test/unit/{sds,channel,delivery,ratelimit,segmentation}-*.test.ts",
+      "test/unit/request-status.test.ts",
+      "test/contract/storage-*-{memory,idb}.test.ts",
+      "test/simulation/**/*.ts",
+    ],
+    rules: {
+      "no-restricted-globals": [
+        "error",
+        { name: "setTimeout", message: "core tests run on the virtual clock: use test/support/virtual-time" },
+        { name: "setInterval", message: "core tests run on the virtual clock: use test/support/virtual-time" },
+      ],
+      "no-restricted-properties": [
+        "error",
+        { object: "Date", property: "now", message: "core tests run on the virtual clock: use test/support/virtual-time" },
+        { object: "globalThis", property: "setTimeout", message: "core tests run on the virtual clock: use test/support/virtual-time" },
+      ],
+      "no-restricted-imports": [
+        "error",
+        { paths: [{ name: "../../src/core/ports/clock.js", importNames: ["systemClock"], message: "core tests run on the virtual clock: use test/support/virtual-time" },
+          { name: "../../src/core/ports/scheduler.js", importNames: ["systemScheduler"], message: "core tests run on the virtual clock: use test/support/virtual-time" }] },
+      ],
     },
   },
 );

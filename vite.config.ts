@@ -9,7 +9,7 @@ export default defineConfig({
   build: {
     outDir: "dist",
     emptyOutDir: true,
-    target: "chrome116",
+    target: "chrome148",
     sourcemap: true,
     // Extension pages the manifest does not name (opened by the worker with chrome.windows).
     rollupOptions: { input: { prompt: "src/prompt/index.html" } },

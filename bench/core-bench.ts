@@ -1,7 +1,7 @@
 /**
  * Core benchmark of the reliability core (Node side): `npm run bench:core` (and the first half of `npm run bench`).
  *
- * Measures ours against the systems DESIGN.md §2 says we must beat, in the same run:
+ * Measures ours against the systems we must beat (@waku/sds, @waku/sdk), in the same run:
  *   1. accept throughput (send -> durable request id) vs @waku/sds MessageChannel
  *   2. end-to-end throughput over the loopback network vs two MessageChannels
  *   3. wire overhead per message, and the history-size x bloom-capacity trade-off

@@ -6,6 +6,7 @@
  * 20 s timestamp tolerance, store pages of 20 (max 100), filter limits of nwaku. Stream and muxer
  * limits are sized for bursts of 1,000 concurrent requests from one client.
  */
+import { MAX_TIMESTAMP_SKEW_MS, WAKU_MAX_MESSAGE_BYTES } from "../src/shared/limits.js";
 import type { LogLevel, LogSink } from "./log.js";
 import type { RateLimit } from "./rate-limiter.js";
 
@@ -51,9 +52,9 @@ export interface DevnetLimits {
 }
 
 export const DEFAULT_LIMITS: DevnetLimits = Object.freeze({
-  maxMessageBytes: 150 * 1024,
+  maxMessageBytes: WAKU_MAX_MESSAGE_BYTES,
   maxRequestBytes: 1024 * 1024 + 64 * 1024,
-  maxTimestampSkewMs: 20_000,
+  maxTimestampSkewMs: MAX_TIMESTAMP_SKEW_MS,
   requestTimeoutMs: 30_000,
   maxInboundStreamsPerProtocol: 2_048,
   maxMuxedStreams: 4_096,

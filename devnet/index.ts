@@ -1,5 +1,5 @@
 /**
- * Library API of the local Waku devnet (see DESIGN.md §3 "Local Waku devnet").
+ * Library API of the local Waku devnet (README: "The local Waku network").
  *
  *   const devnet = await startDevnet({ nodes: 2 });
  *   devnet.nodes[0].multiaddr            // /ip4/127.0.0.1/tcp/<port>/ws/p2p/<peer id>

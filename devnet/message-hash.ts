@@ -30,6 +30,4 @@ export function computeMessageHash(pubsubTopic: string, message: HashableMessage
   return new Uint8Array(hash.digest());
 }
 
-export function toHex(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex");
-}
+export { bytesToHex as toHex } from "../src/shared/bytes.js";

@@ -7,11 +7,13 @@
  * - never waits longer than `timeoutMs` (an opened-and-abandoned stream is aborted);
  * - never buffers more than `maxBytes` of one frame (an oversized frame aborts the stream).
  * `respondAndClose` writes one frame and closes; `endWithoutResponse` closes without writing
- * (what a dropping or overloaded server looks like to the client).
+ * (what a dropping or overloaded server looks like to the client). `decodeRequest` turns an
+ * undecodable frame into one counted, logged rejection.
  */
 import type { Stream } from "@libp2p/interface";
 import * as lp from "it-length-prefixed";
 import type { Uint8ArrayList } from "uint8arraylist";
+import { describeError } from "./log.js";
 
 export type RequestReadFailure = "timeout" | "too-large" | "ended" | "malformed-frame" | "stream-error";
 
@@ -83,6 +85,31 @@ export async function respondAndClose(stream: Stream, frame: Uint8Array): Promis
 /** Closes the stream without a response: the client sees an empty reply. */
 export async function endWithoutResponse(stream: Stream): Promise<void> {
   await stream.close();
+}
+
+/** Who is told about an undecodable request: `kind` names the log line, `what` the request. */
+export interface UndecodableReport {
+  log: { warn(kind: string, text: string): void };
+  counters: { badRequests: number };
+  kind: string;
+  peer: string;
+  what: string;
+}
+
+/**
+ * Decodes a request frame. An undecodable one counts as a bad request, is logged as
+ * `peer <peer>: undecodable <what>: <error>` and gets `reject` (an answer, or just a close);
+ * the result is then undefined.
+ */
+export async function decodeRequest<T>(frame: Uint8ArrayList, decode: (frame: Uint8ArrayList) => T, report: UndecodableReport, reject: () => Promise<void>): Promise<T | undefined> {
+  try {
+    return decode(frame);
+  } catch (err) {
+    report.counters.badRequests += 1;
+    report.log.warn(report.kind, `peer ${report.peer}: undecodable ${report.what}: ${describeError(err)}`);
+    await reject();
+    return undefined;
+  }
 }
 
 export function sleep(ms: number): Promise<void> {

@@ -26,6 +26,7 @@ import { chromiumPath, launchWithExtension, type ExtensionBrowser } from "../../
 import { channelPage, extensionPage, setNetwork, waitForNetwork } from "../../test/e2e/network-helpers.js";
 import { HOST_RESOLVER_RULES, startTestServer, type TestServer } from "../../test/e2e/test-server.js";
 import type { Section } from "./report.js";
+import { withDeadline } from "../../test/support/deadline.js";
 
 export type Sys = "ext" | "sdk";
 
@@ -94,15 +95,7 @@ const NAME_SHIM = "globalThis.__name ??= (fn) => fn;";
 export const log = (line: string): void => console.log(`[bench:browser] ${line}`);
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-export function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    promise.finally(() => clearTimeout(timer)),
-    new Promise<T>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${what}: deadline ${ms} ms`)), ms);
-    }),
-  ]);
-}
+export { withDeadline };
 
 /** The content topic an sdk page uses for `channelId` (the shared bench channel keeps its historic topic). */
 export function sdkTopic(channelId: string): string {
@@ -239,13 +232,27 @@ type SdkWindow = {
   };
 };
 
-export function extensionSide(sender: Page, receiver: Page, channelId = CHANNEL): Side {
+/** How one system sends on a given page and channel; `side` fills in the defaults. */
+interface SendOps {
+  send(page: Page, text: string, channelId: string): Promise<{ at: number; id: string }>;
+  burst(page: Page, texts: string[], channelId: string): Promise<{ ids: string[]; acceptMs: number }>;
+}
+
+/** A `Side` whose sends default to the sender page and `channelId`. */
+function side(sys: Sys, sender: Page, receiver: Page, channelId: string, ops: SendOps): Side {
   return {
-    sys: "ext",
+    sys,
     sender,
     receiver,
     channelId,
-    send: (text, page = sender, channel = channelId) =>
+    send: (text, page = sender, channel = channelId) => ops.send(page, text, channel),
+    burst: (texts, page = sender, channel = channelId) => ops.burst(page, texts, channel),
+  };
+}
+
+export function extensionSide(sender: Page, receiver: Page, channelId = CHANNEL): Side {
+  return side("ext", sender, receiver, channelId, {
+    send: (page, text, channel) =>
       page.evaluate(
         async ({ text, channel }) => {
           const at = performance.timeOrigin + performance.now();
@@ -254,7 +261,7 @@ export function extensionSide(sender: Page, receiver: Page, channelId = CHANNEL)
         },
         { text, channel },
       ),
-    burst: (texts, page = sender, channel = channelId) =>
+    burst: (page, texts, channel) =>
       page.evaluate(
         async ({ texts, channel }) => {
           const handle = (window as unknown as ExtWindow).__channels[channel]!;
@@ -264,20 +271,14 @@ export function extensionSide(sender: Page, receiver: Page, channelId = CHANNEL)
         },
         { texts, channel },
       ),
-  };
+  });
 }
 
 export function sdkSide(sender: Page, receiver: Page, channelId = CHANNEL): Side {
-  return {
-    sys: "sdk",
-    sender,
-    receiver,
-    channelId,
-    send: (text, page = sender, channel = channelId) =>
-      page.evaluate(({ text, channel }) => (window as unknown as SdkWindow).__sdk.send(text, channel), { text, channel }),
-    burst: (texts, page = sender, channel = channelId) =>
-      page.evaluate(({ texts, channel }) => (window as unknown as SdkWindow).__sdk.burst(texts, channel), { texts, channel }),
-  };
+  return side("sdk", sender, receiver, channelId, {
+    send: (page, text, channel) => page.evaluate(({ text, channel }) => (window as unknown as SdkWindow).__sdk.send(text, channel), { text, channel }),
+    burst: (page, texts, channel) => page.evaluate(({ texts, channel }) => (window as unknown as SdkWindow).__sdk.burst(texts, channel), { texts, channel }),
+  });
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -95,6 +95,19 @@ export async function workerProbe(profile: ExtensionBrowser): Promise<HeapProbe>
   };
 }
 
+/** The running worker's GC'd heap in bytes, or undefined when it is not running at that moment. */
+export async function workerHeapBytes(profile: ExtensionBrowser): Promise<number | undefined> {
+  const probe = await workerProbe(profile).catch(() => undefined);
+  if (!probe) return undefined;
+  try {
+    return await probe.heap();
+  } catch {
+    return undefined; // stopped meanwhile
+  } finally {
+    await probe.close();
+  }
+}
+
 export async function pageProbe(page: Page): Promise<HeapProbe> {
   const session = await page.context().newCDPSession(page);
   return {
@@ -281,4 +294,22 @@ export function tcpConnections(pidList: readonly number[], ports: readonly numbe
 export function browserConnections(profileDir: string, ports: readonly number[]): Connection[] | undefined {
   const root = browserMainPid(profileDir);
   return root === undefined ? undefined : tcpConnections(processTree(root), ports);
+}
+
+/**
+ * Resident set (VmRSS, KiB) of the extension's own renderer processes (`--extension-process`: the
+ * one hosting its service worker and extension pages), summed; undefined when none is found.
+ * RSS, not PSS: the question is what that process holds (ArrayBuffers, IndexedDB value copies and
+ * wasm live outside the JS heap), counted whole.
+ */
+export function extensionProcessRssKiB(profileDir: string): number | undefined {
+  const root = browserMainPid(profileDir);
+  if (root === undefined) return undefined;
+  let total: number | undefined;
+  for (const pid of processTree(root)) {
+    if (processKind(pid) !== "renderer (extension)") continue;
+    const match = read(`/proc/${pid}/status`)?.match(/^VmRSS:\s+(\d+) kB/m);
+    if (match) total = (total ?? 0) + Number(match[1]);
+  }
+  return total;
 }

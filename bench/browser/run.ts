@@ -12,7 +12,8 @@
  * other browser work may run. Environment:
  * - BENCH_QUICK=1: small counts (the CI run, a few minutes), written under bench/out/browser-quick/;
  * - BENCH_ONLY=1,7: only these scenarios;
- * - BENCH_OUT=dir: write REPORT.md, charts and results there instead (CI uses a temp dir).
+ * - BENCH_OUT=dir: write REPORT.md, charts and results there instead (CI uses a temp dir);
+ * - BENCH_SOAK=1: add the long run (scenario 9, never in CI), BENCH_SOAK_MINUTES long (default 15).
  */
 import "../../test/support/node-polyfills.js";
 import { execFileSync } from "node:child_process";
@@ -28,6 +29,8 @@ import { costScenario } from "./scenarios/cost.js";
 import { faultsScenario } from "./scenarios/faults.js";
 import { latencyScenario } from "./scenarios/latency.js";
 import { recoveryScenario } from "./scenarios/recovery.js";
+import { SOAK_MINUTES, soakScenario } from "./scenarios/soak.js";
+import { retentionScenario } from "./scenarios/retention.js";
 import { tabsScenario } from "./scenarios/tabs.js";
 import { throughputScenario } from "./scenarios/throughput.js";
 
@@ -46,10 +49,13 @@ const PLAN: { scenario: Scenario; minutes: [number, number] }[] = [
   { scenario: coldStartScenario, minutes: [4, 2] },
   { scenario: throughputScenario, minutes: [15, 4] },
   { scenario: ackScenario, minutes: [8, 3] },
-  { scenario: costScenario, minutes: [12, 4] },
+  { scenario: costScenario, minutes: [20, 6] },
+  { scenario: retentionScenario, minutes: [35, 4] },
   { scenario: tabsScenario, minutes: [8, 4] },
   { scenario: recoveryScenario, minutes: [8, 4] },
   { scenario: faultsScenario, minutes: [15, 5] },
+  // Opt-in: minutes of traffic plus set-up and the final wait for arrivals.
+  ...(process.env.BENCH_SOAK === "1" ? [{ scenario: soakScenario, minutes: [SOAK_MINUTES + 5, SOAK_MINUTES + 5] as [number, number] }] : []),
 ];
 
 function chromiumVersion(): string {

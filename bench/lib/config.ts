@@ -22,31 +22,24 @@ export const SMALL_BYTES = 1024;
 export const LARGE_BYTES = 100 * 1024;
 
 export function benchConfig(quick: boolean): BenchConfig {
-  if (quick) {
-    return {
-      quick,
-      rounds: 2,
-      warmup: 1,
-      accept: { small: 40, large: 6 },
-      e2e: { small: 40, large: 6, rounds: 2 },
-      wire: { history: 200 },
-      tradeoff: { histories: [4, 16, 64], capacities: [1_000], warmupHistory: 40, burst: 16 },
-      heap: { ours: [500], theirs: 300, childTimeoutMs: 30_000 },
-      devnet: { burst: 100, oursCapMs: 20_000, theirsCapMs: 20_000 },
-      roundTimeoutMs: 15_000,
-    };
-  }
+  /** Each size as (quick, full). */
+  const size = <T>(quickSize: T, fullSize: T): T => (quick ? quickSize : fullSize);
   return {
     quick,
-    rounds: 4,
+    rounds: size(2, 4),
     warmup: 1,
-    accept: { small: 500, large: 40 },
-    e2e: { small: 300, large: 30, rounds: 8 },
+    accept: size({ small: 40, large: 6 }, { small: 500, large: 40 }),
+    e2e: size({ small: 40, large: 6, rounds: 2 }, { small: 300, large: 30, rounds: 8 }),
     wire: { history: 200 },
-    tradeoff: { histories: [4, 16, 64], capacities: [250, 1_000, 4_000], warmupHistory: 200, burst: 32 },
-    heap: { ours: [2_000, 10_000], theirs: 2_000, childTimeoutMs: 150_000 },
+    tradeoff: {
+      histories: [4, 16, 64],
+      capacities: size([1_000], [250, 1_000, 4_000]),
+      warmupHistory: size(40, 200),
+      burst: size(16, 32),
+    },
+    heap: size({ ours: [500], theirs: 300, childTimeoutMs: 30_000 }, { ours: [2_000, 10_000], theirs: 2_000, childTimeoutMs: 150_000 }),
     // Ours delivers and acks a 1,000 burst in ~10-15 s; its cap only matters when acks stall.
-    devnet: { burst: 1_000, oursCapMs: 60_000, theirsCapMs: 120_000 },
-    roundTimeoutMs: 30_000,
+    devnet: size({ burst: 100, oursCapMs: 20_000, theirsCapMs: 20_000 }, { burst: 1_000, oursCapMs: 60_000, theirsCapMs: 120_000 }),
+    roundTimeoutMs: size(15_000, 30_000),
   };
 }

@@ -66,12 +66,85 @@ function summarise(errors: readonly unknown[]): string[] {
   return [...counts].map(([text, n]) => `${n} x ${text}`);
 }
 
-async function oursBurst(devnet: Devnet, count: number, capMs: number): Promise<BurstResult> {
-  const result = emptyResult("ours", count, capMs);
+type Cleanups = Array<() => Promise<void>>;
+
+/** Counts of one side's burst, timed from the first send: distinct deliveries, duplicates, acks. */
+class BurstTally {
+  private readonly seen = new Map<number, number>();
+  private readonly acked = new Set<string>();
+  private t0 = 0;
+
+  constructor(private readonly result: BurstResult) {}
+
+  /** Marks the first send; returns its time. */
+  start(): number {
+    this.t0 = performance.now();
+    return this.t0;
+  }
+
+  /** Time the sends took to return (NaN: not within the cap). */
+  accepted(ms: number): void {
+    this.result.acceptMs = ms;
+  }
+
+  /** The receiving app got payload `index` (again, if it already had it). */
+  delivered(index: number): void {
+    const n = (this.seen.get(index) ?? 0) + 1;
+    this.seen.set(index, n);
+    if (n === 1) {
+      this.result.lastDeliveryMs = performance.now() - this.t0;
+      if (this.seen.size === this.result.sent) this.result.allDeliveredMs = this.result.lastDeliveryMs;
+    } else this.result.duplicates++;
+  }
+
+  /** The sender learnt that its message `id` was acknowledged (repeats are ignored). */
+  acknowledged(id: string): void {
+    if (this.acked.has(id)) return;
+    this.acked.add(id);
+    if (this.acked.size === this.result.sent) this.result.allAcknowledgedMs = performance.now() - this.t0;
+  }
+
+  /** Waits until all is delivered and acknowledged or the cap has passed, then records the counts. */
+  async settle(): Promise<void> {
+    const { result } = this;
+    const deadline = this.t0 + result.capMs;
+    while (performance.now() < deadline && (result.allDeliveredMs === undefined || result.allAcknowledgedMs === undefined)) await sleep(20);
+    result.delivered = this.seen.size;
+    result.acknowledged = this.acked.size;
+  }
+}
+
+/**
+ * One side's run: `setup` brings up alice (devnet node 0) and bob (node 1), pushing its teardown
+ * onto `cleanups`; `burst` sends the payloads, settles the tally and returns the errors seen.
+ * A failure before the burst is done lands in `setupError`; teardown runs in reverse either way.
+ */
+async function runSide<P>(
+  devnet: Devnet,
+  result: BurstResult,
+  setup: (address: string, id: string, cleanups: Cleanups) => Promise<P>,
+  burst: (alice: P, bob: P, payloads: Uint8Array[], tally: BurstTally) => Promise<readonly unknown[]>,
+): Promise<BurstResult> {
   const [addrA, addrB] = devnet.multiaddrs() as [string, string];
-  const cleanups: Array<() => Promise<void>> = [];
+  const cleanups: Cleanups = [];
   try {
-    const setup = async (address: string, id: string): Promise<Participant> => {
+    const setupResult = await withTimeout(Promise.all([setup(addrA, "alice", cleanups), setup(addrB, "bob", cleanups)]), SETUP_TIMEOUT_MS);
+    if (!setupResult.ok) throw new Error(`light nodes not ready within ${SETUP_TIMEOUT_MS / 1000} s`);
+    const [alice, bob] = setupResult.value;
+    result.errors = summarise(await burst(alice, bob, makePayloads(result.sent, 1024, 4242), new BurstTally(result)));
+  } catch (error) {
+    result.setupError = error instanceof Error ? error.message : String(error);
+  } finally {
+    for (const cleanup of cleanups.reverse()) await withTimeout(cleanup().catch(() => undefined), 10_000);
+  }
+  return result;
+}
+
+async function oursBurst(devnet: Devnet, count: number, capMs: number): Promise<BurstResult> {
+  return runSide(
+    devnet,
+    emptyResult("ours", count, capMs),
+    async (address, id, cleanups): Promise<Participant> => {
       const node = await lightNode(address);
       const transport = new WakuTransport(node);
       cleanups.push(async () => {
@@ -82,43 +155,23 @@ async function oursBurst(devnet: Devnet, count: number, capMs: number): Promise<
       const p = await participant(transport, id, { managerOptions: {} });
       cleanups.push(() => p.stop());
       return p;
-    };
-    const setupResult = await withTimeout(Promise.all([setup(addrA, "alice"), setup(addrB, "bob")]), SETUP_TIMEOUT_MS);
-    if (!setupResult.ok) throw new Error(`light nodes not ready within ${SETUP_TIMEOUT_MS / 1000} s`);
-    const [alice, bob] = setupResult.value;
-    const seen = new Map<number, number>();
-    const acked = new Set<string>();
-    let t0 = 0;
-    bob.channel.on((event) => {
-      if (event.type !== "message") return;
-      const index = payloadIndex(event.message.payload);
-      const n = (seen.get(index) ?? 0) + 1;
-      seen.set(index, n);
-      if (n === 1) {
-        result.lastDeliveryMs = performance.now() - t0;
-        if (seen.size === count) result.allDeliveredMs = result.lastDeliveryMs;
-      } else result.duplicates++;
-    });
-    alice.channel.on((event) => {
-      if (event.type !== "status" || event.status.state !== "acknowledged" || acked.has(event.status.requestId)) return;
-      acked.add(event.status.requestId);
-      if (acked.size === count) result.allAcknowledgedMs = performance.now() - t0;
-    });
-    const payloads = makePayloads(count, 1024, 4242);
-    t0 = performance.now();
-    const accepted = await withTimeout(Promise.all(payloads.map((p) => alice.channel.send(p))), capMs);
-    result.acceptMs = accepted.ok ? performance.now() - t0 : Number.NaN;
-    const deadline = t0 + capMs;
-    while (performance.now() < deadline && (result.allDeliveredMs === undefined || result.allAcknowledgedMs === undefined)) await sleep(20);
-    result.delivered = seen.size;
-    result.acknowledged = acked.size;
-    result.errors = summarise([...alice.errors, ...bob.errors]);
-  } catch (error) {
-    result.setupError = error instanceof Error ? error.message : String(error);
-  } finally {
-    for (const cleanup of cleanups.reverse()) await withTimeout(cleanup().catch(() => undefined), 10_000);
-  }
-  return result;
+    },
+    async (alice, bob, payloads, tally) => {
+      bob.channel.on((event) => {
+        if (event.type !== "message") return;
+        tally.delivered(payloadIndex(event.message.payload));
+      });
+      alice.channel.on((event) => {
+        if (event.type !== "status" || event.status.state !== "acknowledged") return;
+        tally.acknowledged(event.status.requestId);
+      });
+      const t0 = tally.start();
+      const accepted = await withTimeout(Promise.all(payloads.map((p) => alice.channel.send(p))), capMs);
+      tally.accepted(accepted.ok ? performance.now() - t0 : Number.NaN);
+      await tally.settle();
+      return [...alice.errors, ...bob.errors];
+    },
+  );
 }
 
 /** Stop @waku/sdk ReliableChannel's retry timers: its `stop()` leaves them running. */
@@ -130,56 +183,32 @@ function stopSdkChannel(channel: ReliableChannel<IDecodedMessage>): void {
 }
 
 async function theirsBurst(devnet: Devnet, count: number, capMs: number): Promise<BurstResult> {
-  const result = emptyResult("theirs", count, capMs);
-  const [addrA, addrB] = devnet.multiaddrs() as [string, string];
-  const cleanups: Array<() => Promise<void>> = [];
   const topic = "/rc-bench-sdk/1/burst/proto";
-  try {
-    const setup = async (address: string, id: string): Promise<ReliableChannel<IDecodedMessage>> => {
+  return runSide(
+    devnet,
+    emptyResult("theirs", count, capMs),
+    async (address, id, cleanups): Promise<ReliableChannel<IDecodedMessage>> => {
       const node = await lightNode(address);
       cleanups.push(() => node.stop());
       const channel = await ReliableChannel.create(node, "bench-sdk", id, node.createEncoder({ contentTopic: topic }), node.createDecoder({ contentTopic: topic }));
       cleanups.push(async () => stopSdkChannel(channel));
       return channel;
-    };
-    const setupResult = await withTimeout(Promise.all([setup(addrA, "alice"), setup(addrB, "bob")]), SETUP_TIMEOUT_MS);
-    if (!setupResult.ok) throw new Error(`light nodes not ready within ${SETUP_TIMEOUT_MS / 1000} s`);
-    const [alice, bob] = setupResult.value;
-    const seen = new Map<number, number>();
-    const acked = new Set<string>();
-    const ourIds = new Set<string>();
-    const irrecoverable: unknown[] = [];
-    let t0 = 0;
-    bob.addEventListener("message-received", (event) => {
-      const index = payloadIndex(event.detail.payload);
-      const n = (seen.get(index) ?? 0) + 1;
-      seen.set(index, n);
-      if (n === 1) {
-        result.lastDeliveryMs = performance.now() - t0;
-        if (seen.size === count) result.allDeliveredMs = result.lastDeliveryMs;
-      } else result.duplicates++;
-    });
-    alice.addEventListener("message-acknowledged", (event) => {
-      if (!ourIds.has(event.detail) || acked.has(event.detail)) return;
-      acked.add(event.detail);
-      if (acked.size === count) result.allAcknowledgedMs = performance.now() - t0;
-    });
-    alice.addEventListener("sending-message-irrecoverable-error", (event) => void irrecoverable.push(String(event.detail.error)));
-    const payloads = makePayloads(count, 1024, 4242);
-    t0 = performance.now();
-    for (const payload of payloads) ourIds.add(alice.send(payload));
-    result.acceptMs = performance.now() - t0;
-    const deadline = t0 + capMs;
-    while (performance.now() < deadline && (result.allDeliveredMs === undefined || result.allAcknowledgedMs === undefined)) await sleep(20);
-    result.delivered = seen.size;
-    result.acknowledged = acked.size;
-    result.errors = summarise(irrecoverable);
-  } catch (error) {
-    result.setupError = error instanceof Error ? error.message : String(error);
-  } finally {
-    for (const cleanup of cleanups.reverse()) await withTimeout(cleanup().catch(() => undefined), 10_000);
-  }
-  return result;
+    },
+    async (alice, bob, payloads, tally) => {
+      const ourIds = new Set<string>();
+      const irrecoverable: unknown[] = [];
+      bob.addEventListener("message-received", (event) => tally.delivered(payloadIndex(event.detail.payload)));
+      alice.addEventListener("message-acknowledged", (event) => {
+        if (ourIds.has(event.detail)) tally.acknowledged(event.detail);
+      });
+      alice.addEventListener("sending-message-irrecoverable-error", (event) => void irrecoverable.push(String(event.detail.error)));
+      const t0 = tally.start();
+      for (const payload of payloads) ourIds.add(alice.send(payload));
+      tally.accepted(performance.now() - t0);
+      await tally.settle();
+      return irrecoverable;
+    },
+  );
 }
 
 export interface DevnetResults {

@@ -10,17 +10,18 @@
  * - UNSUBSCRIBE / UNSUBSCRIBE_ALL: 200, 404 when nothing was subscribed.
  * - subscriptions expire `filterSubscriptionTtlMs` after the last subscribe/ping;
  * - every matching message is pushed once per subscriber, in arrival order, over one long-lived
- *   push stream per subscriber (see filter-push.ts); the `drop` knob skips pushes, `delay` holds
- *   them; `forceStatus` answers subscribe requests with that code.
+ *   push stream per subscriber (see filter-push.ts); a push stream that fails while the
+ *   subscriber stays connected is replaced and what it held or may have lost is re-pushed
+ *   (duplicates possible, losses not); the `drop` knob skips pushes, `delay` holds them;
+ *   `forceStatus` answers subscribe requests with that code.
  */
 import type { IncomingStreamData, Libp2p, PeerId } from "@libp2p/interface";
 import { proto_filter_v2 } from "@waku/proto";
-import { describeError } from "../log.js";
 import type { WakuMessage } from "../message-store.js";
 import { assertNever, STATUS } from "../message-validation.js";
 import type { NodeContext } from "../node-context.js";
 import { RateLimiter } from "../rate-limiter.js";
-import { endWithoutResponse, readRequest, reportStreamFailure, respondAndClose, sleep } from "../stream-io.js";
+import { decodeRequest, endWithoutResponse, readRequest, reportStreamFailure, respondAndClose, sleep } from "../stream-io.js";
 import { clip, isServedPubsubTopic, isValidContentTopic } from "../topics.js";
 import { PushChannel } from "./filter-push.js";
 
@@ -35,7 +36,12 @@ interface Subscriber {
   criteriaCount: number;
   expiresAt: number;
   channel: PushChannel | undefined;
+  /** Push streams in a row that failed before writing anything (a replay gives up after MAX_PUSH_STREAM_FAILURES). */
+  failedStreams: number;
 }
+
+/** Fresh push streams tried in a row for a subscriber whose streams keep failing at once, before its pushes are dropped. */
+const MAX_PUSH_STREAM_FAILURES = 3;
 
 interface Answer {
   readonly status: number;
@@ -84,7 +90,7 @@ export class FilterService {
 
   /** Pushes `message` to every subscriber whose criteria match it. */
   deliver(pubsubTopic: string, message: WakuMessage): void {
-    const { faults, counters, limits } = this.ctx;
+    const { faults, counters } = this.ctx;
     let frame: Uint8Array | undefined;
     for (const [key, subscriber] of this.subscribers) {
       if (subscriber.criteria.get(pubsubTopic)?.has(message.contentTopic) !== true) continue;
@@ -93,21 +99,51 @@ export class FilterService {
         continue;
       }
       frame ??= proto_filter_v2.MessagePush.encode({ wakuMessage: message, pubsubTopic });
-      if (subscriber.channel === undefined || subscriber.channel.isClosed) {
-        if (this.libp2p.getConnections(subscriber.peerId).length === 0) {
-          counters.filterPushDropped += 1;
-          continue;
-        }
-        subscriber.channel = new PushChannel(this.libp2p, subscriber.peerId, limits.filterPushQueueMax, limits.filterPushQueueMaxBytes, this.ctx.log, (channel, undelivered) => {
-          counters.filterPushDropped += undelivered;
-          const current = this.subscribers.get(key);
-          if (current?.channel === channel) current.channel = undefined;
-        });
+      const channel = this.channelFor(key, subscriber);
+      if (channel === undefined) {
+        counters.filterPushDropped += 1;
+        continue;
       }
-      const overflow = subscriber.channel.enqueue(frame, faults.get("filter").delayMs);
+      const overflow = channel.enqueue(frame, faults.get("filter").delayMs);
       counters.filterPushed += 1 - overflow;
       counters.filterPushDropped += overflow;
     }
+  }
+
+  /** The subscriber's open push channel, or a new one (undefined when it has no connection). */
+  private channelFor(key: string, subscriber: Subscriber): PushChannel | undefined {
+    if (subscriber.channel !== undefined && !subscriber.channel.isClosed) return subscriber.channel;
+    if (this.libp2p.getConnections(subscriber.peerId).length === 0) return undefined;
+    const { limits, log } = this.ctx;
+    subscriber.channel = new PushChannel(this.libp2p, subscriber.peerId, limits.filterPushQueueMax, limits.filterPushQueueMaxBytes, log, (dead, leftovers, discarded) =>
+      this.onChannelDead(key, dead, leftovers, discarded),
+    );
+    return subscriber.channel;
+  }
+
+  /**
+   * A push stream failed (a connection closed under it, a reset): re-push what it held and what
+   * it may have lost on the way over a fresh stream, while the subscriber is still subscribed and
+   * connected; duplicates are dropped by the client (by message hash), losses would not be.
+   */
+  private onChannelDead(key: string, dead: PushChannel, leftovers: readonly Uint8Array[], discarded: number): void {
+    const { counters } = this.ctx;
+    counters.filterPushDropped += discarded;
+    const current = this.subscribers.get(key);
+    if (current?.channel === dead) current.channel = undefined;
+    if (leftovers.length === 0) return;
+    if (current === undefined) {
+      counters.filterPushDropped += leftovers.length;
+      return;
+    }
+    current.failedStreams = dead.framesWritten > 0 ? 1 : current.failedStreams + 1;
+    const channel = current.failedStreams <= MAX_PUSH_STREAM_FAILURES ? this.channelFor(key, current) : undefined;
+    if (channel === undefined) {
+      counters.filterPushDropped += leftovers.length;
+      return;
+    }
+    this.ctx.log.debug(`filter push stream to ${key} failed: re-pushing ${leftovers.length} frames on a new stream`);
+    for (const frame of leftovers) counters.filterPushDropped += channel.enqueue(frame, 0);
   }
 
   readonly handleSubscribe = (data: IncomingStreamData): void => {
@@ -120,15 +156,11 @@ export class FilterService {
     try {
       const frame = await readRequest(stream, { maxBytes: limits.maxRequestBytes, timeoutMs: limits.requestTimeoutMs });
       counters.filterRequests += 1;
-      let request: proto_filter_v2.FilterSubscribeRequest;
-      try {
-        request = proto_filter_v2.FilterSubscribeRequest.decode(frame);
-      } catch (err) {
-        counters.badRequests += 1;
-        log.warn("filter-decode", `peer ${peer.toString()}: undecodable subscribe request: ${describeError(err)}`);
-        await respondAndClose(stream, encodeAnswer("", { status: STATUS.BAD_REQUEST, description: "undecodable request" }));
-        return;
-      }
+      const undecodable = { log, counters, kind: "filter-decode", peer: peer.toString(), what: "subscribe request" };
+      const request = await decodeRequest(frame, (f) => proto_filter_v2.FilterSubscribeRequest.decode(f), undecodable, () =>
+        respondAndClose(stream, encodeAnswer("", { status: STATUS.BAD_REQUEST, description: "undecodable request" })),
+      );
+      if (request === undefined) return;
       let answer: Answer;
       if (!this.limiter.tryTake(peer.toString())) {
         answer = { status: STATUS.TOO_MANY_REQUESTS, description: "too many requests" };
@@ -220,7 +252,7 @@ export class FilterService {
 
   private newSubscriber(peerId: PeerId): Subscriber | undefined {
     if (this.subscribers.size >= this.ctx.limits.filterMaxPeers) return undefined;
-    const subscriber: Subscriber = { peerId, criteria: new Map(), criteriaCount: 0, expiresAt: 0, channel: undefined };
+    const subscriber: Subscriber = { peerId, criteria: new Map(), criteriaCount: 0, expiresAt: 0, channel: undefined, failedStreams: 0 };
     this.subscribers.set(peerId.toString(), subscriber);
     return subscriber;
   }

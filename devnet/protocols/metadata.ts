@@ -14,7 +14,7 @@ import { proto_metadata } from "@waku/proto";
 import * as lp from "it-length-prefixed";
 import { describeError } from "../log.js";
 import type { NodeContext } from "../node-context.js";
-import { readRequest, reportStreamFailure, respondAndClose } from "../stream-io.js";
+import { decodeRequest, readRequest, reportStreamFailure, respondAndClose } from "../stream-io.js";
 
 export const METADATA_CODEC = "/vac/waku/metadata/1.0.0";
 
@@ -42,17 +42,11 @@ export class MetadataService {
     const peer = connection.remotePeer.toString();
     try {
       const frame = await readRequest(stream, { maxBytes: MAX_METADATA_BYTES, timeoutMs: this.ctx.limits.requestTimeoutMs });
-      let clusterId: number | undefined;
-      try {
-        clusterId = proto_metadata.WakuMetadataRequest.decode(frame).clusterId;
-      } catch (err) {
-        this.ctx.counters.badRequests += 1;
-        this.ctx.log.warn("metadata-decode", `peer ${peer}: undecodable metadata request: ${describeError(err)}`);
-        await stream.close();
-        return;
-      }
+      const undecodable = { log: this.ctx.log, counters: this.ctx.counters, kind: "metadata-decode", peer, what: "metadata request" };
+      const request = await decodeRequest(frame, (f) => proto_metadata.WakuMetadataRequest.decode(f), undecodable, () => stream.close());
+      if (request === undefined) return;
       await respondAndClose(stream, this.ownInfo());
-      this.hangUpOnWrongCluster(connection, clusterId);
+      this.hangUpOnWrongCluster(connection, request.clusterId);
     } catch (err) {
       reportStreamFailure(this.ctx.log, this.ctx.counters, "metadata", peer, err);
     }

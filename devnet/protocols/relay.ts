@@ -20,8 +20,9 @@ import { validateMessage } from "../message-validation.js";
 import type { NodeContext } from "../node-context.js";
 import { sleep } from "../stream-io.js";
 import { servedPubsubTopics } from "../topics.js";
+import { WAKU_RELAY_CODEC as RELAY_CODEC } from "../../src/shared/waku-protocols.js";
 
-export const RELAY_CODEC = "/vac/waku/relay/2.0.0";
+export { RELAY_CODEC };
 
 export function relayFactory(ctx: Pick<NodeContext, "limits">): ReturnType<typeof gossipsub> {
   return gossipsub({

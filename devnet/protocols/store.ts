@@ -14,13 +14,12 @@
  */
 import type { IncomingStreamData } from "@libp2p/interface";
 import { proto_store } from "@waku/proto";
-import { describeError } from "../log.js";
 import { toHex } from "../message-hash.js";
 import type { MessageStore } from "../message-store.js";
 import { STATUS } from "../message-validation.js";
 import type { NodeContext } from "../node-context.js";
 import { RateLimiter } from "../rate-limiter.js";
-import { readRequest, reportStreamFailure, respondAndClose, sleep } from "../stream-io.js";
+import { decodeRequest, readRequest, reportStreamFailure, respondAndClose, sleep } from "../stream-io.js";
 
 export const STORE_CODEC = "/vac/waku/store-query/3.0.0";
 
@@ -44,15 +43,11 @@ export class StoreService {
     try {
       const frame = await readRequest(stream, { maxBytes: limits.maxRequestBytes, timeoutMs: limits.requestTimeoutMs });
       counters.storeQueries += 1;
-      let request: proto_store.StoreQueryRequest;
-      try {
-        request = proto_store.StoreQueryRequest.decode(frame);
-      } catch (err) {
-        counters.badRequests += 1;
-        log.warn("store-decode", `peer ${peer}: undecodable store query: ${describeError(err)}`);
-        await respondAndClose(stream, failure("", STATUS.BAD_REQUEST, "undecodable request"));
-        return;
-      }
+      const undecodable = { log, counters, kind: "store-decode", peer, what: "store query" };
+      const request = await decodeRequest(frame, (f) => proto_store.StoreQueryRequest.decode(f), undecodable, () =>
+        respondAndClose(stream, failure("", STATUS.BAD_REQUEST, "undecodable request")),
+      );
+      if (request === undefined) return;
       if (!this.limiter.tryTake(peer)) {
         await respondAndClose(stream, failure(request.requestId, STATUS.TOO_MANY_REQUESTS, "too many requests"));
         return;

@@ -2,7 +2,7 @@
  * The narrow seam between the service worker's page-facing layer (sessions, permissions, RPC)
  * and the reliability engine. The worker calls nothing else channel-related.
  *
- * Guarantees every implementation gives (the memory backend included):
+ * Guarantees every implementation gives (the double test/support/memory-channel-backend.ts included):
  * - Origin-scoped: every call names the caller's origin (taken by the worker from the port's
  *   sender, never from a message). A site sees only its own channels, requests and messages;
  *   a request id or channel of another origin behaves as if it did not exist.
@@ -18,7 +18,7 @@
  * - Listeners are called asynchronously, never from inside the call that caused the event, and
  *   a throwing listener does not affect others.
  */
-import type { ChannelInfo, MessagesPage, RequestStatus } from "../shared/api.js";
+import type { ChannelInfo, ChannelRetention, MessagesPage, RequestStatus } from "../shared/api.js";
 
 export interface OpenChannelParams {
   channelId: string;
@@ -26,6 +26,8 @@ export interface OpenChannelParams {
   /** 32-byte symmetric key; absent means unencrypted. */
   key?: Uint8Array;
   participantId?: string;
+  /** Received messages kept (validated by the worker); replaces the channel's setting. */
+  retention?: Partial<ChannelRetention>;
 }
 
 export interface BackendSendOptions {

@@ -28,7 +28,7 @@
  */
 import type { ChannelInfo, ChannelMessage, MessagesPage, RequestStatus } from "../shared/api.js";
 import { ReliableChannelError, invalidParams } from "../shared/errors.js";
-import { bytesToHex } from "../shared/rpc.js";
+import { randomHexId } from "../shared/bytes.js";
 import type { ChannelManager } from "../core/channel/channel-manager.js";
 import type { ReliableChannel } from "../core/channel/reliable-channel.js";
 import type { RequestStatus as CoreRequestStatus } from "../core/channel/request-status.js";
@@ -43,7 +43,10 @@ import type {
   OpenChannelParams,
   Unsubscribe,
 } from "./channel-backend.js";
-import { defaultContentTopic } from "./memory-backend.js";
+import { BackendListeners } from "./backend-listeners.js";
+import { defaultContentTopic } from "./content-topic.js";
+import type { BudgetReservation, SiteBudgets, SiteUsageSnapshot } from "./site-budget.js";
+import { toStorageFull } from "./storage-full.js";
 
 /** What the backend needs from whoever runs the core (the worker's engine, or a test harness). */
 export interface ChannelEngine {
@@ -67,6 +70,8 @@ export interface CoreBackendOptions {
   /** New default participant ids (tests make them predictable). */
   newParticipantId?: () => string;
   reportError?: (error: unknown) => void;
+  /** The storage budget per site; without one, sends are limited only by the browser's quota. */
+  budget?: SiteBudgets;
 }
 
 const CURSOR = /^\d{1,15}$/;
@@ -76,13 +81,14 @@ export class CoreChannelBackend implements ChannelBackend {
   private readonly owners = new Map<string, SiteChannelRecord>();
   /** `origin\nchannelId` of channels opened (and not closed) in this worker instance. */
   private readonly opened = new Set<string>();
-  private readonly listeners = new Map<string, Set<BackendListener>>();
+  private readonly listeners: BackendListeners;
   private readonly attached = new WeakSet<ReliableChannel>();
   /** Opens of one channel id run one at a time (two sites racing for a new id, two tabs). */
   private readonly openQueue = new Map<string, Promise<unknown>>();
   private readonly now: () => number;
   private readonly newParticipantId: () => string;
   private readonly reportError: (error: unknown) => void;
+  private readonly budget: SiteBudgets | undefined;
   private sites: SiteChannelStore | undefined;
   private loading: Promise<void> | undefined;
 
@@ -91,10 +97,22 @@ export class CoreChannelBackend implements ChannelBackend {
     options: CoreBackendOptions = {},
   ) {
     this.now = options.now ?? Date.now;
-    this.newParticipantId = options.newParticipantId ?? (() => `p-${randomHex(12)}`);
+    this.newParticipantId = options.newParticipantId ?? (() => `p-${randomHexId(12)}`);
     this.reportError = options.reportError ?? ((error) => console.error("[core-backend]", error));
+    this.listeners = new BackendListeners(this.reportError);
+    this.budget = options.budget;
+    this.budget?.useLoader((origin) => this.siteUsage(origin));
     engine.onManagerStarted((manager) => {
       for (const channel of manager.listChannels()) this.attach(channel);
+      // Channels not open at start open on first use (or when a message arrives for them).
+      manager.onChannelOpened((channel) => this.attach(channel));
+      // Lazy loading is for channels no page looks at: one a page of this worker has open (the
+      // engine restarted under it, e.g. for new network settings) loads at once, so it catches
+      // up from the store on connect instead of waiting for its page's next call.
+      for (const key of this.opened) {
+        const channelId = key.slice(key.indexOf("\n") + 1);
+        manager.useChannel(channelId).catch(this.reportError);
+      }
     });
   }
 
@@ -125,16 +143,23 @@ export class CoreChannelBackend implements ChannelBackend {
     // The worker keys every call ("rpc/..."); the core refuses keys on ephemeral sends, which
     // are at most once by nature. A key the page chose itself is passed on (and refused).
     const idempotencyKey = ephemeral && options.idempotencyKey?.startsWith("rpc/") ? undefined : options.idempotencyKey;
+    // Before anything is written: a send over the site's budget is refused here (5003).
+    const admitted = ephemeral ? undefined : await this.admit(origin, channelId, payload.length, options.newKey === true ? undefined : idempotencyKey);
+    if (admitted?.earlier !== undefined) return { requestId: admitted.earlier };
+    const reservation = admitted?.reservation;
     try {
-      const { requestId } = await this.withChannel(origin, channelId, (channel) =>
+      const { requestId, duplicate } = await this.withChannel(origin, channelId, (channel) =>
         channel.send(payload, {
           ...(ephemeral ? { ephemeral } : {}),
           ...(idempotencyKey !== undefined ? { idempotencyKey, ...(options.newKey === true ? { newKey: true } : {}) } : {}),
         }),
       );
+      if (duplicate) reservation?.cancel();
+      else reservation?.commit(requestId);
       return { requestId };
     } catch (error) {
-      throw storageError(error);
+      reservation?.cancel();
+      throw toStorageFull(error);
     }
   }
 
@@ -146,6 +171,9 @@ export class CoreChannelBackend implements ChannelBackend {
       const info = await manager.channel(record.channelId)?.request(requestId);
       if (info) return toApiStatus(record.channelId, info.status);
     }
+    // A channel not open in this worker yet (channels open on first use): its stored record.
+    const stored = await manager.storedRequest(requestId);
+    if (stored && this.owners.get(stored.channelId)?.origin === origin) return toApiStatus(stored.channelId, stored.status);
     return undefined;
   }
 
@@ -154,18 +182,16 @@ export class CoreChannelBackend implements ChannelBackend {
     const page = await this.withChannel(origin, channelId, (channel) => channel.messages(since, query.limit));
     const participantId = this.owners.get(channelId)?.participantId;
     const messages = page.messages.map((entry) => toApiMessage(entry, participantId));
-    return { messages, cursor: messages.at(-1)?.cursor ?? query.since ?? null };
+    return {
+      messages,
+      cursor: messages.at(-1)?.cursor ?? query.since ?? null,
+      dropped: page.dropped,
+      firstCursor: page.firstCursor > 0 ? String(page.firstCursor) : null,
+    };
   }
 
   subscribe(origin: string, channelId: string, listener: BackendListener): Unsubscribe {
-    const key = openKey(origin, channelId);
-    let set = this.listeners.get(key);
-    if (!set) this.listeners.set(key, (set = new Set()));
-    set.add(listener);
-    return () => {
-      set.delete(listener);
-      if (set.size === 0 && this.listeners.get(key) === set) this.listeners.delete(key);
-    };
+    return this.listeners.subscribe(origin, channelId, listener);
   }
 
   async forgetOrigin(origin: string): Promise<void> {
@@ -187,7 +213,7 @@ export class CoreChannelBackend implements ChannelBackend {
       );
     }
     const manager = await this.engine.manager();
-    const existing = manager.channel(channelId);
+    const existing = await manager.useChannel(channelId);
     const contentTopic = params.contentTopic ?? existing?.contentTopic ?? defaultContentTopic(channelId);
     const participantId = params.participantId ?? existing?.participantId ?? owner?.participantId ?? this.newParticipantId();
     if (existing) {
@@ -204,14 +230,25 @@ export class CoreChannelBackend implements ChannelBackend {
     if (!owner || owner.participantId !== participantId) {
       // Durable before the channel exists: a crash between the two leaves an owned, empty id.
       const record: SiteChannelRecord = { channelId, origin, participantId, createdAtMs: owner?.createdAtMs ?? this.now() };
-      await this.requireSites().put(record);
+      await this.requireSites().put(record).catch((error: unknown) => {
+        throw toStorageFull(error);
+      });
       this.owners.set(channelId, record);
     }
     const channel =
       existing ??
-      (await manager.openChannel({ channelId, contentTopic, participantId, ...(params.key ? { key: params.key } : {}) }).catch((error: unknown) => {
-        throw storageError(error);
-      }));
+      (await manager
+        .openChannel({
+          channelId,
+          contentTopic,
+          participantId,
+          ...(params.key ? { key: params.key } : {}),
+          ...(params.retention ? { retention: params.retention } : {}),
+        })
+        .catch((error: unknown) => {
+          throw toStorageFull(error);
+        }));
+    if (existing && params.retention) await existing.setRetention(params.retention);
     this.attach(channel);
     this.opened.add(openKey(origin, channelId));
     const last = await this.engine.lastInboxCursor(channelId);
@@ -221,6 +258,7 @@ export class CoreChannelBackend implements ChannelBackend {
       participantId: channel.participantId,
       encrypted: channel.key !== undefined,
       cursor: last > 0 ? String(last) : null,
+      retention: channel.retention,
     };
   }
 
@@ -235,7 +273,7 @@ export class CoreChannelBackend implements ChannelBackend {
         throw new ReliableChannelError("ChannelNotFound", `Channel "${channelId}" is not open on this site: call openChannel({ channelId }) first.`);
       }
       const manager = await this.engine.manager();
-      const channel = manager.channel(channelId);
+      const channel = await manager.useChannel(channelId);
       if (!channel) throw new ReliableChannelError("ChannelNotFound", `Channel "${channelId}" is not open on this site: call openChannel({ channelId }) first.`);
       try {
         return await use(channel);
@@ -272,17 +310,56 @@ export class CoreChannelBackend implements ChannelBackend {
     }
     const owner = this.owners.get(channel.id);
     if (!owner) return;
-    const set = this.listeners.get(openKey(owner.origin, channel.id));
-    if (!set || set.size === 0) return;
-    queueMicrotask(() => {
-      for (const listener of [...set]) {
-        try {
-          listener(out.type === "message" ? { type: "message", message: { ...out.message, data: out.message.data.slice() } } : structuredClone(out));
-        } catch (error) {
-          this.reportError(error);
-        }
-      }
-    });
+    this.countUsage(owner.origin, event);
+    this.listeners.emit(owner.origin, channel.id, out);
+  }
+
+  // ---- storage budget per site (see site-budget.ts) ------------------------------------------
+
+  /**
+   * Reserve a send's charge in its site's budget. A send the budget refuses may be the retry of
+   * one accepted earlier whose answer was lost (`storedKey`: a key that may be in the store): it
+   * gets that request's id again instead of 5003. Only the site's own open channel is charged:
+   * a send that will be refused anyway reserves nothing.
+   */
+  private async admit(
+    origin: string,
+    channelId: string,
+    payloadBytes: number,
+    storedKey: string | undefined,
+  ): Promise<{ reservation?: BudgetReservation; earlier?: string } | undefined> {
+    if (!this.budget) return undefined;
+    await this.ready();
+    if (!this.opened.has(openKey(origin, channelId)) || this.owners.get(channelId)?.origin !== origin) return undefined;
+    try {
+      return { reservation: await this.budget.reserve(origin, payloadBytes) };
+    } catch (error) {
+      const earlier = storedKey === undefined ? undefined : await this.requireSites().requestIdForKey(channelId, storedKey);
+      if (earlier === undefined) throw error;
+      return { earlier };
+    }
+  }
+
+  /** Settled requests give their charge back; arrivals add to the site's inbox. */
+  private countUsage(origin: string, event: ChannelEvent): void {
+    if (!this.budget) return;
+    if (event.type === "message") this.budget.received(origin, event.message.payload.byteLength);
+    else if (event.type === "status" && (event.status.state === "acknowledged" || event.status.state === "failed")) {
+      this.budget.settled(origin, event.status.requestId);
+    }
+  }
+
+  /** What the stores hold for every channel the site owns (after a restart, or to recount). */
+  private async siteUsage(origin: string): Promise<SiteUsageSnapshot> {
+    await this.ready();
+    const snapshot: SiteUsageSnapshot = { unsettled: [], inboxBytes: 0 };
+    for (const record of [...this.owners.values()]) {
+      if (record.origin !== origin) continue;
+      const usage = await this.requireSites().channelUsage(record.channelId);
+      snapshot.unsettled.push(...usage.unsettled);
+      snapshot.inboxBytes += usage.inboxBytes;
+    }
+    return snapshot;
   }
 
   private serialOpen<T>(channelId: string, task: () => Promise<T>): Promise<T> {
@@ -346,19 +423,4 @@ function openKey(origin: string, channelId: string): string {
 function sameKey(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
   if (a === undefined || b === undefined) return a === b;
   return a.length === b.length && a.every((byte, index) => byte === b[index]);
-}
-
-/** IndexedDB's quota error becomes the API's `StorageFull`; everything else passes through. */
-function storageError(error: unknown): unknown {
-  const name = (error as { name?: unknown } | null)?.name;
-  if (name === "QuotaExceededError") {
-    return new ReliableChannelError("StorageFull", "The extension's storage is full: wait for pending messages to be delivered, or free space.");
-  }
-  return error;
-}
-
-function randomHex(bytes: number): string {
-  const buffer = new Uint8Array(bytes);
-  crypto.getRandomValues(buffer);
-  return bytesToHex(buffer);
 }

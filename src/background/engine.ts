@@ -2,9 +2,11 @@
  * The worker's reliability engine: one IndexedDB connection, one Waku light node for the whole
  * profile, its transport, and the `ChannelManager` on top.
  *
- * Readiness = storage open + node started + manager started (every known channel resumed,
- * pending deliveries re-armed). The node does not need peers to be "started": the manager
- * catches up (filter subscriptions, store sync) when peers arrive.
+ * Readiness = storage open + node started + manager started (channels with pending work
+ * resumed, pending deliveries re-armed). The node does not need peers to be "started": the
+ * transport's network calls wait (bounded) for the first peer to be fully known, and the manager
+ * catches up (filter subscriptions, store sync) when peers arrive. So pages are served and sends
+ * accepted while the peer's metadata exchange is still running.
  *
  * Restart (network settings changed, or the supervisor gave up on the node): the manager is
  * stopped (it waits for work in flight), then the transport and node; a new node, transport
@@ -14,17 +16,15 @@
  */
 import type { LightNode } from "@waku/sdk";
 import { ChannelManager, type ChannelManagerOptions } from "../core/channel/channel-manager.js";
-import { systemClock } from "../core/ports/clock.js";
-import { systemScheduler } from "../core/ports/scheduler.js";
 import type { Availability } from "../core/ports/transport.js";
-import { keccak256 } from "../crypto/keccak256.js";
-import { WakuSymmetricCipher } from "../crypto/waku-symmetric-cipher.js";
 import type { IdbStores } from "../storage/idb-stores.js";
 import type { SiteChannelStore } from "../storage/idb-site-channels.js";
 import { WakuTransport } from "../transport/waku-transport.js";
-import { WakuSdsCodec } from "../wire/sds-codec.js";
+import { productionCoreAdapters } from "./core-adapters.js";
+import { tracedCoreDeps } from "./stage-trace.js";
 import type { ChannelEngine } from "./core-backend.js";
-import type { NetworkSettings, NetworkStatus } from "../shared/rpc.js";
+import type { NetworkStatus } from "../shared/inspector-views.js";
+import type { NetworkSettings } from "../shared/network-settings.js";
 
 export interface EngineDeps {
   openStores(): Promise<IdbStores>;
@@ -131,7 +131,7 @@ export class WakuEngine implements ChannelEngine {
       availability,
       pendingDeliveries: running?.manager.pendingDeliveries() ?? 0,
       ...(running?.manager.nextWakeAtMs() !== undefined ? { nextWakeAtMs: running.manager.nextWakeAtMs() } : {}),
-      channels: running?.manager.listChannels().length ?? 0,
+      channels: running?.manager.knownChannelCount() ?? 0,
       restarts: this.restarts,
     };
   }
@@ -174,20 +174,10 @@ export class WakuEngine implements ChannelEngine {
     const node = await this.deps.startNode(settings);
     let transport: WakuTransport | undefined;
     try {
-      await settled(node, SETTLE_MS);
       transport = new WakuTransport(node);
       await transport.refreshAvailability();
       const manager = await ChannelManager.start(
-        {
-          stores,
-          transport,
-          clock: systemClock,
-          scheduler: systemScheduler,
-          cipher: new WakuSymmetricCipher(),
-          codec: new WakuSdsCodec(),
-          keccak256,
-          reportError: this.reportError,
-        },
+        tracedCoreDeps({ ...productionCoreAdapters(), stores, transport, reportError: this.reportError }),
         managerOptions,
       );
       const running: Running = { settings, node, transport, manager, startedAtMs: Date.now() };
@@ -214,29 +204,6 @@ export class WakuEngine implements ChannelEngine {
     await running.manager.stop().catch((error: unknown) => this.reportError(error));
     running.transport.dispose();
     await running.node.stop().catch((error: unknown) => this.reportError(error));
-  }
-}
-
-/** Longest wait at start for a dialed peer to be fully known before channels subscribe. */
-const SETTLE_MS = 3_000;
-
-/**
- * Wait (bounded) until a connected peer's protocols and shard metadata are both known. Channels
- * subscribe as soon as the manager starts; @waku/sdk 0.0.36 finds no filter peer until the
- * metadata exchange is done, even when identify already listed the protocols. Offline, this
- * costs at most `timeoutMs`; the manager then subscribes when peers arrive.
- */
-async function settled(node: LightNode, timeoutMs: number): Promise<void> {
-  const started = Date.now();
-  while (Date.now() - started < timeoutMs) {
-    const connected = new Set(node.libp2p.getConnections().map((connection) => connection.remotePeer.toString()));
-    if (connected.size === 0 && Date.now() - started > 500) return; // no connection (offline, public bootstrap): do not wait
-    const peers = await node.libp2p.peerStore.all().catch(() => []);
-    const ready = peers.some(
-      (peer) => connected.has(peer.id.toString()) && peer.metadata.has("shardInfo") && peer.protocols.includes(node.filter.multicodec),
-    );
-    if (ready) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
 

@@ -11,17 +11,13 @@
  * per channel (a key cursor jumps to the window's start, as `IdbChannelStore` does), and the
  * channel's SDS missing/buffered records (both bounded by the SDS parameters).
  */
+import { DEFAULT_CHANNEL_RETENTION } from "../shared/limits.js";
 import type { IDBPDatabase, IDBPTransaction } from "idb";
 import type { ChannelManager } from "../core/channel/channel-manager.js";
 import type { ChannelConfig, OutboxRequest } from "../core/channel/types.js";
 import { channelRange, openReliableChannelDb, type ReliableChannelDB } from "../storage/idb-schema.js";
-import {
-  REQUEST_STAGES,
-  type ChannelSummary,
-  type RecentRequest,
-  type RequestStage,
-  type RequestTimeline,
-} from "../shared/rpc.js";
+import type { ChannelSummary, RecentRequest, RequestTimeline } from "../shared/inspector-views.js";
+import { REQUEST_STAGES, type RequestStage } from "../shared/stages.js";
 
 type Db = IDBPDatabase<ReliableChannelDB>;
 const READ_STORES = ["channels", "siteChannels", "outbox", "inbox", "sdsMissing", "sdsBuffered"] as const;
@@ -115,6 +111,7 @@ export class Inspector {
       running: false,
       requests: { total, counted: newest.length, byState },
       received,
+      retention: { ...DEFAULT_CHANNEL_RETENTION, ...config.retention },
       sync: {
         missing: missing.filter((record) => record.state === "missing").length,
         irretrievable: missing.filter((record) => record.state === "lost").length,

@@ -23,7 +23,8 @@
 import type { LightNode } from "@waku/sdk";
 import { multiaddr } from "@multiformats/multiaddr";
 import type { ChannelManager } from "../core/channel/channel-manager.js";
-import type { NetworkSettings } from "../shared/rpc.js";
+import { WORKER_KEEPALIVE_EVERY_MS } from "../shared/limits.js";
+import type { NetworkSettings } from "../shared/network-settings.js";
 
 export const WAKE_ALARM = "reliable-channel/wake";
 const MIN_ALARM_DELAY_MS = 30_000;
@@ -51,7 +52,7 @@ export interface LifecycleOptions {
 
 export const DEFAULT_LIFECYCLE_OPTIONS: LifecycleOptions = {
   tickMs: 2_000,
-  keepAliveEveryMs: 20_000,
+  keepAliveEveryMs: WORKER_KEEPALIVE_EVERY_MS,
   maxKeepAliveMs: 15 * 60_000,
   redialAfterMs: 4_000,
   restartAfterMs: 30_000,

@@ -12,6 +12,7 @@
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from "@libp2p/crypto/keys";
 import type { PrivateKey } from "@libp2p/interface";
 import type { PartialPeerInfo, PeerCache } from "@waku/sdk";
+import { base64ToBytes, bytesToBase64 } from "../shared/bytes.js";
 
 export const NODE_KEY_STORAGE_KEY = "nodeKey";
 export const KNOWN_PEERS_STORAGE_KEY = "knownPeers";
@@ -78,17 +79,4 @@ function parsePeers(value: unknown): PartialPeerInfo[] {
     const multiaddrs = candidate.multiaddrs.filter((m): m is string => typeof m === "string" && m.length < 512).slice(0, 8);
     return multiaddrs.length > 0 ? [{ id: candidate.id, multiaddrs }] : [];
   });
-}
-
-function bytesToBase64(bytes: Uint8Array): string {
-  let binary = "";
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary);
-}
-
-function base64ToBytes(text: string): Uint8Array {
-  const binary = atob(text);
-  const out = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
-  return out;
 }

@@ -1,6 +1,6 @@
 /**
  * What the page port's methods do: permission checks, per-session channel subscriptions, and
- * translation between the backend's bytes and the port's base64.
+ * exact byte views on the port (structured clone copies a view's whole buffer).
  *
  * A session may use a channel only after opening it (`rc_openChannel`), and receives its
  * events only after `rc_subscribe`, which first replays what came after the client's cursor
@@ -8,10 +8,12 @@
  */
 import type { ChannelMessage } from "../shared/api.js";
 import { ReliableChannelError } from "../shared/errors.js";
-import { bytesToBase64, type WireMessage } from "../shared/rpc.js";
+import { exactBytes } from "../shared/bytes.js";
 import type { BackendEvent, ChannelBackend, Unsubscribe } from "./channel-backend.js";
 import type { Permissions } from "./permissions.js";
-import type { CallContext, RpcSession } from "./rpc-server.js";
+import type { CallContext } from "./rpc-server.js";
+import type { RpcSession } from "./rpc-session.js";
+import { stageTrace } from "./stage-trace.js";
 import { validateCall } from "./validate.js";
 
 const REPLAY_PAGE = 500;
@@ -33,11 +35,12 @@ export class PageService {
   ) {}
 
   async handle({ session, callId, first }: CallContext, method: string, params: unknown): Promise<unknown> {
-    const call = validateCall(method, params);
+    const call = stageTrace.time("validate", () => validateCall(method, params));
     const { origin } = session;
     switch (call.method) {
       case "rc_connect":
-        await this.permissions.connect(origin, session.key);
+        // The prompt waits for this page only while its port is open (it is gone once the tab closes or navigates).
+        await this.permissions.connect(origin, { key: session.key, isPresent: () => session.isConnected() });
         return { origin };
       case "rc_getPermissions":
         return { origin, approved: this.permissions.isApproved(origin, session.key) };
@@ -71,7 +74,9 @@ export class PageService {
         // call's first post that key cannot have been used yet: nothing to look up.
         const key = idempotencyKey ?? `rpc/${session.clientId}/${callId}`;
         const newKey = idempotencyKey === undefined && first;
-        return this.backend.send(origin, channelId, payload, { ephemeral, idempotencyKey: key, ...(newKey ? { newKey } : {}) });
+        return stageTrace.time("accept", () =>
+          this.backend.send(origin, channelId, payload, { ephemeral, idempotencyKey: key, ...(newKey ? { newKey } : {}) }),
+        );
       }
       case "rc_getStatus": {
         const status = await this.backend.status(origin, call.params.requestId);
@@ -87,7 +92,7 @@ export class PageService {
         const { channelId, since, limit } = call.params;
         this.requireOpen(state, channelId);
         const page = await this.backend.messages(origin, channelId, { since, limit });
-        return { messages: page.messages.map(toWire), cursor: page.cursor };
+        return { messages: page.messages.map(toWire), cursor: page.cursor, dropped: page.dropped, firstCursor: page.firstCursor };
       }
       case "rc_subscribe": {
         const { channelId, since } = call.params;
@@ -101,12 +106,20 @@ export class PageService {
     }
   }
 
-  /** The session's port went away: stop its subscriptions (a reconnecting client re-subscribes). */
+  /**
+   * The session's port went away: stop its subscriptions and close the channels no other tab of
+   * the site has open (a reconnecting client re-opens and re-subscribes), so a site's open
+   * channels are those of its live tabs (what `MAX_OPEN_CHANNELS_PER_SITE` counts).
+   */
   detach(session: RpcSession): void {
     const state = this.states.get(session.key);
     if (!state) return;
     for (const unsubscribe of state.subscriptions.values()) unsubscribe();
     this.states.delete(session.key);
+    for (const channelId of state.channels) {
+      if (this.openedByAnotherSession(session.origin, channelId)) continue;
+      this.backend.closeChannel(session.origin, channelId).catch((error: unknown) => console.warn(`[rc] closing ${channelId} of a gone tab failed`, error));
+    }
   }
 
   /** Revoke an origin: forget its approval, close its channels, tell its pages. */
@@ -192,6 +205,8 @@ export class PageService {
   }
 }
 
-function toWire(message: ChannelMessage): WireMessage {
-  return { ...message, data: bytesToBase64(message.data) };
+/** A message as the port carries it: its bytes as an exact view (never the buffer around them). */
+function toWire(message: ChannelMessage): ChannelMessage {
+  const data = exactBytes(message.data);
+  return data === message.data ? message : { ...message, data };
 }

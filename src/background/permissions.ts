@@ -5,14 +5,18 @@
  * - Decisions that last one page load (approve without "remember", deny) belong to the
  *   content-script session (origin + client id) and live in `chrome.storage.session`, so they
  *   survive a worker restart but not a page reload or a browser restart.
- * - One prompt per origin at a time: concurrent `connect()` calls from tabs of one site wait on
- *   the same prompt, and the decision applies to each waiting session.
- * - After a deny, the session is not prompted again: `connect()` fails with 4001 until reload.
+ * - Prompts are queued by `PromptQueue` (one window at a time, one request per origin: tabs of one
+ *   site wait on the same prompt, and the decision applies to each waiting session).
+ * - After a deny, the origin cools down: `connect()` fails at once with 4001, without a window,
+ *   until the cooldown ends or the user lifts it in the popup; the denied page itself gets 4001
+ *   until it reloads.
  *
  * The origin is always the one the worker took from the port's sender.
  */
 import { ReliableChannelError } from "../shared/errors.js";
-import type { ApprovedSite, PromptDecision } from "../shared/rpc.js";
+import { PROMPT_DENY_COOLDOWN_MS } from "../shared/limits.js";
+import type { ApprovedSite, PromptDecision } from "../shared/worker-messages.js";
+import type { PromptAnswer, PromptWaiter } from "./prompt-queue.js";
 
 /** The slice of `chrome.storage.StorageArea` used here (stubbed in tests). */
 export interface StorageAreaLike {
@@ -28,8 +32,8 @@ export interface PromptResult {
 export interface PermissionsOptions {
   local: StorageAreaLike;
   session: StorageAreaLike;
-  /** Ask the user about an origin (opens the prompt window); closing it resolves as deny. */
-  ask(origin: string): Promise<PromptResult>;
+  /** Ask the user about an origin for a page (queued prompt window; closing it is a deny). */
+  ask(origin: string, page: PromptWaiter): Promise<PromptAnswer>;
   now?: () => number;
   /** Minimum interval between persisted `lastUsedAt` updates per origin. */
   touchIntervalMs?: number;
@@ -45,7 +49,6 @@ const SESSION_KEY = "sessionDecisions";
 export class Permissions {
   private sites = new Map<string, ApprovedSite>();
   private sessionDecisions = new Map<string, SessionDecision>();
-  private readonly pendingPrompts = new Map<string, Promise<PromptResult>>();
   private readonly now: () => number;
   private loading: Promise<void> | null = null;
   /** Serialises writes so a slow write never lands after a newer one. */
@@ -80,19 +83,19 @@ export class Permissions {
     this.touch(origin);
   }
 
-  /** Resolve if approved, prompting the user once if needed; throws 4001 on deny. */
-  async connect(origin: string, sessionKey: string): Promise<void> {
+  /**
+   * Resolve if approved, prompting the user if needed (`page.key` is the page session); throws 4001
+   * on deny, during the origin's cooldown, and when the asking page left before an answer.
+   */
+  async connect(origin: string, page: PromptWaiter): Promise<void> {
+    const sessionKey = page.key;
     if (this.isApproved(origin, sessionKey)) {
       this.touch(origin);
       return;
     }
     if (this.sessionDecisions.get(sessionKey) === "denied") throw rejected(origin, true);
-    let pending = this.pendingPrompts.get(origin);
-    if (!pending) {
-      pending = this.options.ask(origin).finally(() => this.pendingPrompts.delete(origin));
-      this.pendingPrompts.set(origin, pending);
-    }
-    const { decision, remember } = await pending;
+    const answer = await this.options.ask(origin, page);
+    const { decision, remember } = decided(origin, answer);
     if (decision === "deny") {
       this.decideForSession(sessionKey, "denied");
       throw rejected(origin, false);
@@ -173,9 +176,30 @@ function rejected(origin: string, earlier: boolean): ReliableChannelError {
   return new ReliableChannelError(
     "UserRejected",
     earlier
-      ? `The user already declined ${origin} in this page: reload the page to ask again.`
-      : `The user declined to let ${origin} use Reliable Channel. Ask again only after a user action; the prompt reopens after a page reload.`,
+      ? `The user already declined ${origin} in this page: reload the page to ask again once the cooldown is over.`
+      : `The user declined to let ${origin} use Reliable Channel. For ${PROMPT_DENY_COOLDOWN_MS / 60_000} minutes connect() fails at once without asking (the user can lift this in the extension's popup); ask again only after a user action.`,
   );
+}
+
+/** The user's decision, or the error a blocked or dropped prompt means for the page. */
+function decided(origin: string, answer: PromptAnswer): PromptResult {
+  switch (answer.kind) {
+    case "decided":
+      return { decision: answer.decision, remember: answer.remember };
+    case "blocked":
+      throw new ReliableChannelError(
+        "UserRejected",
+        `The user declined ${origin} recently: connect() fails without asking until ${new Date(answer.until).toISOString()} (the user can lift this in the extension's popup).`,
+      );
+    case "dropped":
+      throw answer.reason === "gone"
+        ? new ReliableChannelError("UserRejected", `The permission prompt for ${origin} was dropped: the page that asked was closed or left the site.`)
+        : new ReliableChannelError("Internal", `The permission prompt for ${origin} could not be shown.`);
+    default: {
+      const unreachable: never = answer;
+      return unreachable;
+    }
+  }
 }
 
 function parseSites(value: unknown): ApprovedSite[] {

@@ -1,5 +1,6 @@
 /**
- * Worker side of the page port: sessions, call dispatch, answer-once deduplication.
+ * Worker side of the page port: binding ports to sessions (`rpc-session.ts`), call dispatch,
+ * answer-once deduplication.
  *
  * A session is one content-script instance (its random `clientId`) on one origin; the origin
  * comes from the port's sender and is part of the session key, so no client can reach another
@@ -12,24 +13,9 @@
  * from the call id (see `PageService`), which the durable backend dedupes.
  */
 import { ReliableChannelError, toErrorPayload } from "../shared/errors.js";
-import { EXTENSION_PROTOCOL_VERSION, parseClientMessage, type ServerMessage, type WorkerEvent } from "../shared/rpc.js";
-
-/** The parts of `chrome.runtime.Port` the server uses (stubbed in tests). */
-export interface PortLike {
-  postMessage(message: unknown): void;
-  disconnect(): void;
-  onMessage: { addListener(callback: (message: unknown) => void): void };
-  onDisconnect: { addListener(callback: () => void): void };
-}
-
-export interface RpcSession {
-  readonly key: string;
-  readonly origin: string;
-  readonly clientId: string;
-  /** Post an event to the session's current port; dropped while it has none (the client replays on reconnect). */
-  notify(event: WorkerEvent): void;
-  isConnected(): boolean;
-}
+import { EXTENSION_PROTOCOL_VERSION, parseClientMessage, type ServerMessage } from "../shared/page-port.js";
+import { Session, type PortLike, type RpcSession } from "./rpc-session.js";
+import { stageTrace } from "./stage-trace.js";
 
 export interface CallContext {
   session: RpcSession;
@@ -52,38 +38,6 @@ export interface RpcServerOptions {
   maxSessions?: number;
 }
 
-type CallEntry = { state: "running" } | { state: "done"; response: ServerMessage };
-
-class Session implements RpcSession {
-  port: PortLike | null = null;
-  readonly calls = new Map<string, CallEntry>();
-
-  constructor(
-    readonly key: string,
-    readonly origin: string,
-    readonly clientId: string,
-  ) {}
-
-  notify(event: WorkerEvent): void {
-    this.post({ t: "event", event });
-  }
-
-  isConnected(): boolean {
-    return this.port !== null;
-  }
-
-  post(message: ServerMessage): void {
-    if (!this.port) return;
-    try {
-      this.port.postMessage(message);
-    } catch (error) {
-      // The port closed under us; the client re-sends unanswered calls after reconnecting.
-      console.debug("[rpc] post to a closed port dropped", error);
-      this.port = null;
-    }
-  }
-}
-
 export class RpcServer {
   private readonly sessions = new Map<string, Session>();
   private readonly resultCacheSize: number;
@@ -104,6 +58,7 @@ export class RpcServer {
       }
     });
     port.onMessage.addListener((raw) => {
+      stageTrace.mark("port-in");
       const message = parseClientMessage(raw);
       if (!message) {
         console.warn("[rpc] malformed message dropped");

@@ -16,8 +16,10 @@ import {
   PARTICIPANT_ID_PATTERN,
 } from "../shared/api.js";
 import { ReliableChannelError, invalidParams, payloadTooLarge } from "../shared/errors.js";
-import { base64DecodedLength, base64ToBytes, WORKER_METHODS, type WorkerMethod } from "../shared/rpc.js";
+import { exactBytes, hexToBytes } from "../shared/bytes.js";
+import { WORKER_METHODS, type WorkerMethod } from "../shared/page-port.js";
 import type { OpenChannelParams } from "./channel-backend.js";
+import { resolveRetention } from "../core/channel/retention.js";
 
 export const DEFAULT_MESSAGES_LIMIT = 100;
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
@@ -60,11 +62,12 @@ export function validateCall(method: string, params: unknown): ValidatedCall {
       expectNoParams(method, params);
       return { method };
     case "rc_openChannel": {
-      const p = record(method, params, ["channelId", "contentTopic", "key", "participantId"]);
+      const p = record(method, params, ["channelId", "contentTopic", "key", "participantId", "retention"]);
       const out: OpenChannelParams = { channelId: channelId(p.channelId) };
       if (p.contentTopic !== undefined) out.contentTopic = contentTopic(p.contentTopic);
       if (p.key !== undefined) out.key = hexKey(p.key);
       if (p.participantId !== undefined) out.participantId = pattern("participantId", p.participantId, PARTICIPANT_ID_PATTERN);
+      if (p.retention !== undefined) out.retention = resolveRetention(p.retention);
       return { method, params: out };
     }
     case "rc_closeChannel": {
@@ -134,21 +137,20 @@ function hexKey(value: unknown): Uint8Array {
   if (typeof value !== "string" || !HEX_KEY_PATTERN.test(value)) {
     throw invalidParams(`key must be ${CHANNEL_KEY_BYTES} bytes (${CHANNEL_KEY_BYTES * 2} hex characters); got ${describe(value)}.`);
   }
-  const bytes = new Uint8Array(CHANNEL_KEY_BYTES);
-  for (let i = 0; i < CHANNEL_KEY_BYTES; i++) bytes[i] = parseInt(value.slice(i * 2, i * 2 + 2), 16);
-  return bytes;
+  return hexToBytes(value);
 }
 
+/**
+ * Payload bytes as structured clone delivers them: a real `Uint8Array` over a plain `ArrayBuffer`
+ * (not shared memory, not an array or an object with numeric keys), at most `MAX_PAYLOAD_BYTES`.
+ * Kept as an exact copy when it is a view of a larger buffer, so nothing retains the rest.
+ */
 function payload(value: unknown): Uint8Array {
-  if (typeof value !== "string") throw invalidParams(`data must be base64 bytes; got ${describe(value)}.`);
-  // Size first, from the encoded length: never decode a hostile 100 MB string to find out.
-  const size = base64DecodedLength(value);
-  if (size > MAX_PAYLOAD_BYTES) throw payloadTooLarge(size, MAX_PAYLOAD_BYTES);
-  try {
-    return base64ToBytes(value);
-  } catch (error) {
-    throw invalidParams(`data is not valid base64: ${error instanceof Error ? error.message : String(error)}.`);
+  if (!(value instanceof Uint8Array) || !(value.buffer instanceof ArrayBuffer)) {
+    throw invalidParams(`data must be a Uint8Array; got ${describe(value)}.`);
   }
+  if (value.byteLength > MAX_PAYLOAD_BYTES) throw payloadTooLarge(value.byteLength, MAX_PAYLOAD_BYTES);
+  return exactBytes(value);
 }
 
 function cursor(value: unknown): string | null {
@@ -182,6 +184,8 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 export function describe(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return `an array of ${value.length}`;
+  if (ArrayBuffer.isView(value)) return `a ${Object.prototype.toString.call(value).slice(8, -1)} of ${value.byteLength} bytes`;
+  if (value instanceof ArrayBuffer) return `an ArrayBuffer of ${value.byteLength} bytes`;
   switch (typeof value) {
     case "string":
       return value.length > 40 ? `a string of ${value.length} characters` : JSON.stringify(value);

@@ -3,7 +3,8 @@
  * (see handshake.ts), serves it with Comlink, and talks to the worker over a runtime port.
  */
 import * as Comlink from "comlink";
-import { PAGE_PORT_NAME, randomHexId } from "../shared/rpc.js";
+import { randomHexId } from "../shared/bytes.js";
+import { PAGE_PORT_NAME } from "../shared/page-port.js";
 import { Bridge } from "./bridge.js";
 import { acceptPort } from "./handshake.js";
 

@@ -1,6 +1,6 @@
 /**
  * The isolated-world bridge: serves the MAIN-world provider (over Comlink) by calling the
- * worker (over the page port), converting bytes both ways, and keeping this page's channel
+ * worker (over the page port), converting values both ways (`page-wire.ts`), and keeping this page's channel
  * subscriptions alive across worker restarts.
  *
  * Per channel the bridge remembers how it was opened and the cursor of the last message it
@@ -8,18 +8,13 @@
  * any retried call goes out, then tells the page `connect` again. Messages are passed to the
  * page once per message id, even if a replay overlaps what was already delivered.
  */
-import { MAX_PAYLOAD_BYTES, METHOD_NAMES, type ChannelMessage, type MethodName } from "../shared/api.js";
-import { ReliableChannelError, invalidParams, payloadTooLarge, toErrorPayload } from "../shared/errors.js";
-import {
-  base64ToBytes,
-  bytesToBase64,
-  bytesToHex,
-  type WireMessage,
-  type WireOpenChannelParams,
-  type WireSendParams,
-  type WorkerEvent,
-} from "../shared/rpc.js";
+import { METHOD_NAMES, type MethodName } from "../shared/api.js";
+import { ErrorCodes } from "../shared/error-codes.js";
+import { ReliableChannelError, toErrorPayload } from "../shared/errors.js";
+import type { WireOpenChannelParams, WorkerEvent } from "../shared/page-port.js";
 import type { BridgeApi, BridgeResult, PageEvent } from "./bridge-protocol.js";
+import { carriableCopy } from "../shared/carriable.js";
+import { isRecord, refuseOversizedPayload, toWireOpenParams, toWireSendParams } from "./page-wire.js";
 import { RpcClient, type ClientPort, type ReadyInfo, type RpcClientOptions } from "./rpc-client.js";
 
 /** `rc_connect` waits on a person: allow the prompt this long per attempt. */
@@ -70,7 +65,10 @@ export class Bridge implements BridgeApi {
 
   async request(method: string, params: unknown): Promise<BridgeResult> {
     try {
-      return { ok: true, result: await this.dispatch(method, params) };
+      // The page checked this too, but a page can tamper with its own world: nothing the
+      // port cannot carry is posted (it would throw here, not answer).
+      if (method === "rc_send") refuseOversizedPayload(params);
+      return { ok: true, result: await this.dispatch(method, carriableCopy(params)) };
     } catch (error) {
       if (!(error instanceof ReliableChannelError)) console.error("[rc] request failed", error);
       return { ok: false, error: toErrorPayload(error) };
@@ -113,10 +111,8 @@ export class Bridge implements BridgeApi {
         return this.client.call("rc_send", toWireSendParams(params));
       case "rc_getStatus":
         return this.client.call("rc_getStatus", params as { requestId: string });
-      case "rc_getMessages": {
-        const page = await this.client.call("rc_getMessages", params as { channelId: string });
-        return { messages: page.messages.map(fromWire), cursor: page.cursor };
-      }
+      case "rc_getMessages":
+        return this.client.call("rc_getMessages", params as { channelId: string });
       default: {
         const unreachable: never = method;
         return unreachable;
@@ -145,7 +141,7 @@ export class Bridge implements BridgeApi {
   private onDisconnect(message: string): void {
     if (!this.connected) return;
     this.connected = false;
-    this.emit({ type: "disconnect", code: 4900, message });
+    this.emit({ type: "disconnect", code: ErrorCodes.Disconnected, message });
   }
 
   private onWorkerEvent(event: WorkerEvent): void {
@@ -159,7 +155,7 @@ export class Bridge implements BridgeApi {
           if (oldest !== undefined) channel.seen.delete(oldest);
         }
         channel.cursor = event.message.cursor;
-        this.emit({ type: "message", message: fromWire(event.message) });
+        this.emit({ type: "message", message: event.message });
         return;
       }
       case "status":
@@ -190,38 +186,4 @@ export class Bridge implements BridgeApi {
 
 function isPageMethod(method: unknown): method is MethodName {
   return typeof method === "string" && (METHOD_NAMES as readonly string[]).includes(method);
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-/** Page bytes (Uint8Array, ArrayBuffer) or text -> bytes; the worker re-validates everything. */
-export function payloadBytes(data: unknown): Uint8Array {
-  if (typeof data === "string") {
-    // UTF-8 is at most 3 bytes per UTF-16 unit: refuse early without encoding a huge string.
-    if (data.length > MAX_PAYLOAD_BYTES) throw payloadTooLarge(data.length, MAX_PAYLOAD_BYTES);
-    return new TextEncoder().encode(data);
-  }
-  if (data instanceof Uint8Array) return data;
-  if (data instanceof ArrayBuffer) return new Uint8Array(data);
-  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  throw invalidParams("data must be a Uint8Array, an ArrayBuffer or a string.");
-}
-
-export function toWireSendParams(params: unknown): WireSendParams {
-  if (!isRecord(params)) return params as WireSendParams; // the worker explains what is wrong
-  const bytes = payloadBytes(params.data);
-  if (bytes.length > MAX_PAYLOAD_BYTES) throw payloadTooLarge(bytes.length, MAX_PAYLOAD_BYTES);
-  return { ...params, data: bytesToBase64(bytes) } as WireSendParams;
-}
-
-export function toWireOpenParams(params: unknown): WireOpenChannelParams {
-  if (!isRecord(params)) return params as WireOpenChannelParams; // rejected by the worker
-  if (params.key instanceof Uint8Array) return { ...params, key: bytesToHex(params.key) } as WireOpenChannelParams;
-  return params as unknown as WireOpenChannelParams;
-}
-
-export function fromWire(message: WireMessage): ChannelMessage {
-  return { ...message, data: base64ToBytes(message.data) };
 }

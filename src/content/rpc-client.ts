@@ -3,14 +3,17 @@
  *
  * Guarantees:
  * - every `call` settles exactly once: with the worker's answer, or with `Disconnected` (4900)
- *   after `maxAttempts` attempt timeouts or when the extension is gone for good;
+ *   after `maxAttempts` attempt timeouts or when the extension is gone for good, or with
+ *   `InvalidParams` (5001) when the port refused to post it twice, the second time on a fresh port;
  * - a call that was sent but not answered when the port dropped (worker stopped, restarted,
  *   or timed out) is re-sent with the same id after the next `ready`; the worker runs each id
  *   once per session (see `RpcServer`), and a late duplicate answer is ignored here;
  * - after each `ready`, `onReady` runs before ordinary queued calls are sent: calls it makes
  *   with `{ urgent: true }` (re-opening channels, re-subscribing) go first.
  */
-import { ReliableChannelError, fromErrorPayload } from "../shared/errors.js";
+import { safeMessage } from "../shared/carriable.js";
+import { ReliableChannelError, fromErrorPayload, invalidParams } from "../shared/errors.js";
+import type { ExtensionPort } from "../shared/extension-port.js";
 import {
   EXTENSION_PROTOCOL_VERSION,
   parseServerMessage,
@@ -18,14 +21,10 @@ import {
   type WorkerEvent,
   type WorkerMethod,
   type WorkerMethodMap,
-} from "../shared/rpc.js";
+} from "../shared/page-port.js";
 
-export interface ClientPort {
-  postMessage(message: unknown): void;
-  disconnect(): void;
-  onMessage: { addListener(callback: (message: unknown) => void): void };
-  onDisconnect: { addListener(callback: () => void): void };
-}
+/** The page port as the client holds it. */
+export type ClientPort = ExtensionPort;
 
 export interface ReadyInfo {
   origin: string;
@@ -73,6 +72,8 @@ interface PendingCall {
   attempts: number;
   /** Posts so far (a call is "first" on its first post only). */
   sends: number;
+  /** Posts of this call that threw (the port refused the message, or was dead). */
+  postFailures: number;
   sentOn: ClientPort | null;
   timer: ReturnType<typeof setTimeout> | null;
   resolve(value: unknown): void;
@@ -80,6 +81,9 @@ interface PendingCall {
 }
 
 type Phase = "idle" | "connecting" | "attaching" | "open" | "dead";
+
+/** Posts of one call that may throw (one on a port that may be dead, one on a fresh port). */
+const MAX_POST_FAILURES = 2;
 
 export class RpcClient {
   private port: ClientPort | null = null;
@@ -124,6 +128,7 @@ export class RpcClient {
         timeoutMs: options.timeoutMs ?? this.callTimeoutMs,
         attempts: 0,
         sends: 0,
+        postFailures: 0,
         sentOn: null,
         timer: null,
         resolve: resolve as (value: unknown) => void,
@@ -232,6 +237,17 @@ export class RpcClient {
       const first = call.sends++ === 0;
       port.postMessage({ t: "call", id: call.id, method: call.method, params: call.params, ...(first ? { first } : {}) } satisfies ClientMessage);
     } catch (error) {
+      // A dead port throws, and so does a message the port cannot carry (Chrome: a BigInt, over
+      // 64 MiB), which reconnecting does not cure: the second failure, on a fresh port, ends the
+      // call instead of reconnecting forever.
+      call.postFailures += 1;
+      if (call.postFailures >= MAX_POST_FAILURES) {
+        this.pending.delete(call.id);
+        if (call.timer) clearTimeout(call.timer);
+        call.timer = null;
+        call.reject(invalidParams(`${call.method}: the call could not be passed to the extension (${safeMessage(error)}).`));
+        return;
+      }
       this.dropPort(port, `post failed: ${String(error)}`);
     }
   }

@@ -7,8 +7,9 @@ import * as Comlink from "comlink";
 import { ANNOUNCE_PROVIDER_EVENT, REQUEST_PROVIDER_EVENT, type ProviderDetail } from "../shared/api.js";
 import type { BridgeApi, PageEvent } from "../content/bridge-protocol.js";
 import { offerPort } from "../content/handshake.js";
-import { randomHexId } from "../shared/rpc.js";
-import { Provider, attachProvider, publicFacade } from "./provider.js";
+import { randomHexId } from "../shared/bytes.js";
+import { attachProvider } from "./attach.js";
+import { Provider, publicFacade } from "./provider.js";
 
 const HANDSHAKE_TIMEOUT_MS = 5_000;
 

@@ -14,7 +14,6 @@ import type {
   MethodName,
   OpenChannelOptions,
   Payload,
-  ProviderErrorName,
   ProviderEvents,
   ProviderEventName,
   ProviderInfo,
@@ -25,59 +24,26 @@ import type {
   SendOptions,
   SendResult,
 } from "../shared/api.js";
-import { ProviderErrorCode } from "../shared/api.js";
-import type { BridgeApi, BridgeResult, PageEvent } from "../content/bridge-protocol.js";
-import type { ErrorPayload } from "../shared/errors.js";
+import type { BridgeResult, PageEvent } from "../content/bridge-protocol.js";
+import { refuseOversizedPayload } from "../content/page-wire.js";
+import { carriableCopy, safeMessage } from "../shared/carriable.js";
+import { ReliableChannelError, toErrorPayload } from "../shared/errors.js";
+import { Emitter, ListenerBudget } from "./emitter.js";
+import { fromPayload, providerError } from "./provider-error.js";
+
+/** Method names are short; a longer one is refused before it is copied anywhere. */
+const MAX_METHOD_NAME_CHARS = 64;
 
 /** The bridge as the provider sees it (a Comlink remote, or the object itself in tests). */
 export interface BridgeLike {
   request(method: string, params: unknown): Promise<BridgeResult>;
 }
 
-export function providerError(name: ProviderErrorName, message: string, data?: unknown): ProviderRpcError {
-  const error = new Error(message) as ProviderRpcError;
-  error.name = name;
-  error.code = ProviderErrorCode[name];
-  if (data !== undefined) error.data = data;
-  return error;
-}
-
-function fromPayload(payload: ErrorPayload): ProviderRpcError {
-  const name = (payload.name in ProviderErrorCode ? payload.name : "Internal") as ProviderErrorName;
-  return providerError(name, payload.message, payload.data);
-}
-
-class Emitter<Events extends object> {
-  private readonly listeners = new Map<keyof Events, Set<(payload: never) => void>>();
-
-  on<E extends keyof Events>(event: E, listener: Listener<Events[E]>): void {
-    if (typeof listener !== "function") throw providerError("InvalidParams", "listener must be a function");
-    let set = this.listeners.get(event);
-    if (!set) this.listeners.set(event, (set = new Set()));
-    set.add(listener as (payload: never) => void);
-  }
-
-  off<E extends keyof Events>(event: E, listener: Listener<Events[E]>): void {
-    this.listeners.get(event)?.delete(listener as (payload: never) => void);
-  }
-
-  emit<E extends keyof Events>(event: E, payload: Events[E]): void {
-    for (const listener of [...(this.listeners.get(event) ?? [])]) {
-      try {
-        (listener as Listener<Events[E]>)(payload);
-      } catch (error) {
-        // A page listener's bug must not stop other listeners; surface it like an event handler would.
-        queueMicrotask(() => {
-          throw error;
-        });
-      }
-    }
-  }
-}
-
 export class Provider implements ReliableChannelProvider {
   readonly isReliableChannel = true as const;
-  private readonly events = new Emitter<ProviderEvents>();
+  /** Listener places of this page: the provider's and every handle's (MAX_LISTENERS_PER_PAGE). */
+  readonly listenerBudget = new ListenerBudget();
+  private readonly events = new Emitter<ProviderEvents>(this.listenerBudget);
   private readonly handles = new Map<string, Set<Handle>>();
   private connected = true;
   private unavailable: ProviderRpcError | null = null;
@@ -92,13 +58,13 @@ export class Provider implements ReliableChannelProvider {
   }
 
   async request<M extends MethodName>(args: RequestArguments<M>): Promise<MethodMap[M]["result"]> {
-    if (typeof args !== "object" || args === null || typeof args.method !== "string") {
-      throw providerError("InvalidParams", "request() expects { method: string, params?: object }.");
-    }
+    // Checked here, before anything is posted: what the path to the worker cannot carry would
+    // otherwise fail in the content script, where the page never hears of it.
+    const { method, params } = readCall(args);
     if (this.unavailable) throw this.unavailable;
     let answer: BridgeResult;
     try {
-      answer = await this.bridge.request(args.method, args.params);
+      answer = await this.bridge.request(method, params);
     } catch (error) {
       // DataCloneError: params held something that cannot be copied (a function, a DOM node...).
       throw providerError("InvalidParams", `params could not be passed to the extension: ${error instanceof Error ? error.message : String(error)}`);
@@ -117,8 +83,9 @@ export class Provider implements ReliableChannelProvider {
     return this;
   }
 
-  connect(): Promise<ConnectResult> {
-    return this.request({ method: "rc_connect" });
+  /** Takes no arguments; one given anyway is passed on as params, for the worker to refuse (5001). */
+  connect(...args: unknown[]): Promise<ConnectResult> {
+    return this.request(args.length > 0 && args[0] !== undefined ? { method: "rc_connect", params: args[0] as unknown as undefined } : { method: "rc_connect" });
   }
 
   async openChannel(options: OpenChannelOptions): Promise<ChannelHandle> {
@@ -148,7 +115,11 @@ export class Provider implements ReliableChannelProvider {
         this.events.emit("disconnect", { code: event.code, message: event.message });
         return;
       case "permissionsChanged":
-        if (!event.approved) this.handles.clear();
+        if (!event.approved) {
+          // The page's channels are closed: their handles' listeners give their places back.
+          for (const set of this.handles.values()) for (const handle of set) handle.dropListeners();
+          this.handles.clear();
+        }
         this.events.emit("permissionsChanged", { approved: event.approved });
         return;
       case "message":
@@ -170,6 +141,7 @@ export class Provider implements ReliableChannelProvider {
   forget(handle: Handle): boolean {
     const set = this.handles.get(handle.info.channelId);
     if (!set?.delete(handle)) return false;
+    handle.dropListeners();
     if (set.size > 0) return false;
     this.handles.delete(handle.info.channelId);
     return true;
@@ -177,25 +149,31 @@ export class Provider implements ReliableChannelProvider {
 }
 
 class Handle implements ChannelHandle {
-  private readonly events = new Emitter<ChannelEvents>();
+  private readonly events: Emitter<ChannelEvents>;
 
   constructor(
     private readonly provider: Provider,
     readonly info: ChannelInfo,
   ) {
     Object.freeze(info);
+    this.events = new Emitter<ChannelEvents>(provider.listenerBudget);
   }
 
-  send(data: Payload, options: SendOptions = {}): Promise<SendResult> {
-    return this.provider.request({ method: "rc_send", params: { ...options, channelId: this.info.channelId, data } });
+  /** The handle is closed or its channel gone: its listeners stop and give their places back. */
+  dropListeners(): void {
+    this.events.clear();
   }
 
-  status(requestId: string): Promise<RequestStatus> {
+  async send(data: Payload, options: SendOptions = {}): Promise<SendResult> {
+    return this.provider.request({ method: "rc_send", params: { ...readOptions(options), channelId: this.info.channelId, data } });
+  }
+
+  async status(requestId: string): Promise<RequestStatus> {
     return this.provider.request({ method: "rc_getStatus", params: { requestId } });
   }
 
-  messages(query: MessagesQuery = {}): Promise<MessagesPage> {
-    return this.provider.request({ method: "rc_getMessages", params: { ...query, channelId: this.info.channelId } });
+  async messages(query: MessagesQuery = {}): Promise<MessagesPage> {
+    return this.provider.request({ method: "rc_getMessages", params: { ...readOptions(query), channelId: this.info.channelId } });
   }
 
   on<E extends keyof ChannelEvents>(event: E, listener: Listener<ChannelEvents[E]>): this {
@@ -219,25 +197,43 @@ class Handle implements ChannelHandle {
   }
 }
 
-/** Wire a provider to a bridge whose `attach` may never answer (content script missing). */
-export async function attachProvider(provider: Provider, bridge: BridgeApi, sink: (event: PageEvent) => void, timeoutMs: number): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error("handshake timed out")), timeoutMs);
-  });
+/**
+ * A page's `request()` argument as the bridge may receive it: the method name and a checked copy
+ * of the params (see `carriableCopy`). Anything else, or anything thrown while reading (a
+ * getter, a Proxy), is `InvalidParams`; a payload certainly over the limit is `PayloadTooLarge`,
+ * as the bridge would say.
+ */
+function readCall(args: unknown): { method: string; params: unknown } {
+  let method: unknown;
+  let params: unknown;
   try {
-    const state = await Promise.race([bridge.attach(sink), timeout]);
-    if (state.connected && state.origin) provider.onEvent({ type: "connect", origin: state.origin });
+    if (typeof args !== "object" || args === null) throw new TypeError("not an object");
+    ({ method, params } = args as { method?: unknown; params?: unknown });
   } catch (error) {
-    provider.fail(
-      providerError(
-        "Disconnected",
-        `Reliable Channel's content script did not answer (${error instanceof Error ? error.message : String(error)}); reload the page.`,
-      ),
-    );
-  } finally {
-    clearTimeout(timer);
+    throw providerError("InvalidParams", `request() expects { method: string, params?: object } (${safeMessage(error)}).`);
   }
+  if (typeof method !== "string") throw providerError("InvalidParams", "request() expects { method: string, params?: object }.");
+  if (method.length > MAX_METHOD_NAME_CHARS) throw providerError("UnsupportedMethod", `Unknown method "${method.slice(0, 64)}...".`);
+  try {
+    if (method === "rc_send") refuseOversizedPayload(params);
+    return { method, params: carriableCopy(params) };
+  } catch (error) {
+    throw toProviderError(error);
+  }
+}
+
+/** The options object of a handle method, spread by the caller: refused if reading it throws. */
+function readOptions(options: unknown): Record<string, unknown> {
+  if (options === undefined || options === null) return {};
+  try {
+    return { ...(options as Record<string, unknown>) };
+  } catch (error) {
+    throw providerError("InvalidParams", `options could not be read: ${safeMessage(error)}.`);
+  }
+}
+
+function toProviderError(error: unknown): ProviderRpcError {
+  return error instanceof ReliableChannelError ? fromPayload(toErrorPayload(error)) : providerError("InvalidParams", safeMessage(error));
 }
 
 /**
@@ -258,7 +254,7 @@ export function publicFacade(provider: Provider): ReliableChannelProvider {
       provider.removeListener(event, listener);
       return facade;
     },
-    connect: () => provider.connect(),
+    connect: (...args: unknown[]) => provider.connect(...args),
     openChannel: (options: OpenChannelOptions) => provider.openChannel(options),
   };
   return Object.freeze(facade);

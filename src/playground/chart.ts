@@ -2,8 +2,8 @@
  * Latency chart of recent sends as plain SVG: one bar per send from `send()` to acknowledged,
  * ticks where it was propagated and stored, and a grey bar growing while it is still pending.
  */
-import { formatMs } from "./validate.js";
 import type { TrackedRequest } from "./requests.js";
+import { formatMs } from "./format.js";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 const WIDTH = 640;

@@ -29,11 +29,6 @@ export function showError(element: HTMLElement, message: string): void {
   element.hidden = message === "";
 }
 
-export function clockTime(ms: number): string {
-  const date = new Date(ms);
-  return `${date.toLocaleTimeString([], { hour12: false })}.${String(date.getMilliseconds()).padStart(3, "0")}`;
-}
-
 /** Copy text to the clipboard; falls back to a selected textarea where the Clipboard API is unavailable. */
 export async function copyText(text: string): Promise<void> {
   if (navigator.clipboard && window.isSecureContext) {

@@ -11,6 +11,7 @@ import {
   MAX_PAYLOAD_BYTES,
   PARTICIPANT_ID_PATTERN,
 } from "../shared/api.js";
+import { formatBytes } from "../shared/format-bytes.js";
 
 export type Checked<T> = { ok: true; value: T } | { ok: false; error: string };
 
@@ -82,16 +83,4 @@ export function checkFile(file: File | undefined): Checked<File> {
     );
   }
   return ok(file);
-}
-
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
-  return `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
-}
-
-export function formatMs(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
-  return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
 }

@@ -2,10 +2,11 @@
  * Channels per site: requests by delivery state (a stacked bar and counts), sync state, and the
  * latest requests, each of which opens its delivery timeline.
  */
-import type { ChannelSummary, RecentRequest, RequestStage } from "../shared/rpc.js";
-import { formatBytes, formatClock, h, plural, shortId } from "./dom.js";
-
-const STAGES: readonly RequestStage[] = ["queued", "propagated", "stored", "acknowledged", "failed"];
+import type { ChannelSummary, RecentRequest } from "../shared/inspector-views.js";
+import { REQUEST_STAGES as STAGES, type RequestStage } from "../shared/stages.js";
+import { formatBytes } from "../shared/format-bytes.js";
+import { h } from "./dom.js";
+import { formatClock, plural, shortId } from "./format.js";
 
 export interface ChannelsView {
   channels: ChannelSummary[];
@@ -59,13 +60,21 @@ function renderChannel(channel: ChannelSummary, selected: string | undefined, on
     h(
       "p",
       { className: "muted meta" },
-      `${plural(total, "sent message")}${counted < total ? ` (counts: newest ${counted})` : ""} · ${plural(channel.received, "received message")}` +
+      `${plural(total, "sent message")}${counted < total ? ` (counts: newest ${counted})` : ""} · ${plural(channel.received, "received message")} kept (${retentionText(channel.retention)})` +
         (channel.sync.storeSyncedUntilMs ? ` · store synced to ${formatClock(channel.sync.storeSyncedUntilMs).slice(0, 8)}` : ""),
     ),
     channel.recent.length > 0
       ? h("ol", { className: "recent", attrs: { "aria-label": `Latest requests of ${channel.channelId}` } }, ...channel.recent.map((request) => renderRecent(request, selected, onSelect)))
       : null,
   );
+}
+
+/** "newest 1,000 or 7 d": the channel's retention window, as the user reads it. */
+export function retentionText(retention: ChannelSummary["retention"]): string {
+  const days = retention.maxAgeMs / 86_400_000;
+  const hours = retention.maxAgeMs / 3_600_000;
+  const age = Number.isInteger(days) ? `${days} d` : Number.isInteger(hours) ? `${hours} h` : `${Math.round(retention.maxAgeMs / 60_000)} min`;
+  return `newest ${retention.maxMessages.toLocaleString("en-US")} or ${age}`;
 }
 
 function renderSync(sync: ChannelSummary["sync"]): HTMLElement {

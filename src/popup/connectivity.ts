@@ -2,8 +2,11 @@
  * Connectivity at a glance: which network, node health, peers per protocol, what is pending,
  * and the last error.
  */
-import { WAKU_RELAY_CODEC, type ConnectedPeer, type NetworkSettings, type NetworkStatus } from "../shared/rpc.js";
-import { h, plural, shortId } from "./dom.js";
+import type { ConnectedPeer, NetworkStatus } from "../shared/inspector-views.js";
+import type { NetworkSettings } from "../shared/network-settings.js";
+import { WAKU_RELAY_CODEC } from "../shared/waku-protocols.js";
+import { h } from "./dom.js";
+import { plural, shortId } from "./format.js";
 
 export interface Connectivity {
   status: NetworkStatus;

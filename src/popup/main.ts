@@ -14,9 +14,10 @@ import type {
   NetworkStatusResponse,
   RequestTimelineResponse,
   WorkerResponse,
-} from "../shared/rpc.js";
+} from "../shared/worker-messages.js";
 import { renderChannels } from "./channels.js";
 import { renderConnectivity } from "./connectivity.js";
+import { renderBlockedSites } from "./blocked-sites.js";
 import { renderSites } from "./sites.js";
 import { setUpSettings } from "./settings.js";
 import { renderTimeline } from "./timeline.js";
@@ -88,7 +89,7 @@ let running: Promise<void> | undefined;
 function refresh(): Promise<void> {
   running ??= (async () => {
     if (!(await checkWorker())) return;
-    const results = await Promise.allSettled([refreshConnectivity(), refreshChannels(), refreshTimeline(), renderSites(() => void refresh())]);
+    const results = await Promise.allSettled([refreshConnectivity(), refreshChannels(), refreshTimeline(), renderSites(() => void refresh()), renderBlockedSites()]);
     const failure = results.find((result): result is PromiseRejectedResult => result.status === "rejected");
     document.body.dataset.live = failure ? "reconnecting" : "live";
     if (failure) {

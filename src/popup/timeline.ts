@@ -3,11 +3,12 @@
  * -> stored -> acknowledged, nodes spaced by elapsed time (log-compressed, so a 5 ms hop and a
  * 10 s wait both stay visible), with the time of each step, the method and the retries.
  */
-import type { RequestStage, RequestTimeline, TimelinePart } from "../shared/rpc.js";
-import { formatBytes, formatClock, formatDuration, h, plural, shortId, svg } from "./dom.js";
+import type { RequestTimeline, TimelinePart } from "../shared/inspector-views.js";
+import { PROGRESS_STAGES as STEPS, STAGE_RANK, type ProgressStage as Step } from "../shared/stages.js";
+import { formatBytes } from "../shared/format-bytes.js";
+import { h, svg } from "./dom.js";
+import { formatClock, formatDuration, plural, shortId } from "./format.js";
 
-const STEPS = ["queued", "propagated", "stored", "acknowledged"] as const;
-type Step = (typeof STEPS)[number];
 
 const WIDTH = 400;
 const ROW = 74;
@@ -113,7 +114,7 @@ function drawPart(part: TimelinePart, request: RequestTimeline, top: number, man
   const xs = positions(part, start);
   const y = top + 26;
   // The furthest step reached: by its recorded time, or by the part's stage (older records).
-  const reachedIndex = Math.max(rank(part.stage), ...STEPS.map((step, index) => (part.timeline[step] !== undefined ? index : 0)));
+  const reachedIndex = Math.max(STAGE_RANK[part.stage], ...STEPS.map((step, index) => (part.timeline[step] !== undefined ? index : 0)));
   const failed = part.stage === "failed";
   const group = svg("g", { class: "part", "data-part": part.index, "data-stage": part.stage });
   if (many) group.append(svg("text", { x: 2, y: top + 8, class: "part-label" }, `#${part.index}`));
@@ -166,8 +167,4 @@ function drawPart(part: TimelinePart, request: RequestTimeline, top: number, man
 
 function drawWaiting(request: RequestTimeline): SVGTextElement {
   return svg("text", { x: MARGIN, y: 30, class: "stage-time" }, `${request.state}: not split into parts yet`);
-}
-
-function rank(stage: RequestStage): number {
-  return stage === "failed" ? -1 : STEPS.indexOf(stage);
 }

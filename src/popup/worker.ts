@@ -4,7 +4,7 @@
  * a timeout and the popup simply asks again on its next poll.
  */
 import browser from "webextension-polyfill";
-import type { WorkerRequest } from "../shared/rpc.js";
+import type { WorkerRequest } from "../shared/worker-messages.js";
 
 const TIMEOUT_MS = 8_000;
 

@@ -2,8 +2,9 @@
  * Approval prompt window. The URL names only a prompt id; the origin shown comes from the
  * worker, so a crafted URL cannot make the prompt lie about who is asking.
  */
-import type { AckResponse, PromptDecision, PromptInfoResponse, WorkerRequest } from "../shared/rpc.js";
-import { PROMPT_PORT_NAME } from "../shared/rpc.js";
+import type { AckResponse, PromptDecision, PromptInfoResponse, WorkerRequest } from "../shared/worker-messages.js";
+import { PROMPT_PORT_NAME } from "../shared/worker-messages.js";
+import { WORKER_KEEPALIVE_EVERY_MS } from "../shared/limits.js";
 
 const promptId = new URLSearchParams(location.search).get("id") ?? "";
 const originOutput = document.getElementById("origin") as HTMLOutputElement;
@@ -13,7 +14,7 @@ const buttons = [document.getElementById("approve"), document.getElementById("de
 
 // Keeps the worker (which holds the pending question) awake while the user decides.
 const keepAlive = chrome.runtime.connect({ name: PROMPT_PORT_NAME });
-const heartbeat = setInterval(() => keepAlive.postMessage({ t: "heartbeat" }), 20_000);
+const heartbeat = setInterval(() => keepAlive.postMessage({ t: "heartbeat" }), WORKER_KEEPALIVE_EVERY_MS);
 // If the worker died anyway, the question died with it (the page will ask again): check, and
 // close this window rather than leave a prompt whose answer goes nowhere.
 keepAlive.onDisconnect.addListener(() => {

@@ -2,7 +2,9 @@
  * The page API: what a web page gets as `window.reliableChannel`.
  *
  * This file is the contract for dApp developers. It has no runtime dependencies (types and a
- * few constants only), so a dApp can copy it or import it with `import type`.
+ * few constants only; the limits and the error table are re-exported from limits.ts and
+ * error-codes.ts, themselves dependency-free), so a dApp can copy the three files or import
+ * them with `import type`.
  *
  * Shape: an EIP-1193-style provider (`request({ method, params })`, `on`/`removeListener`) plus
  * typed helpers (`connect()`, `openChannel()`), found either as `window.reliableChannel` or,
@@ -31,80 +33,19 @@
  */
 
 // ---------------------------------------------------------------------------------------------
-// Limits (validated by the extension; pages may check early to give better feedback)
+// Limits and errors (defined in limits.ts and error-codes.ts; part of this contract)
 // ---------------------------------------------------------------------------------------------
 
-/** Largest payload accepted by `send` (bytes, after UTF-8 encoding a string). */
-export const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
-/** Channel ids: 1..128 characters of `[A-Za-z0-9._~:@+/-]` (ASCII, safe in URLs and topics). */
-export const CHANNEL_ID_PATTERN = /^[A-Za-z0-9._~:@+/-]{1,128}$/;
-/** Participant ids: 1..64 characters of `[A-Za-z0-9._-]`. */
-export const PARTICIPANT_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
-/** Idempotency keys: 1..128 characters of `[A-Za-z0-9._:-]`. */
-export const IDEMPOTENCY_KEY_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
-/**
- * Waku content topics: `/{application}/{version}/{topic}/{encoding}`, optionally prefixed by a
- * generation (`/0/app/1/topic/proto`); at most 256 characters.
- */
-export const CONTENT_TOPIC_PATTERN = /^(\/[0-9]+)?\/[A-Za-z0-9._-]+\/[0-9]+\/[A-Za-z0-9._-]+\/[A-Za-z0-9._-]+$/;
-export const MAX_CONTENT_TOPIC_LENGTH = 256;
-/** Channel keys are 32 bytes (AES-256-GCM); pass them as bytes or as 64 hex characters. */
-export const CHANNEL_KEY_BYTES = 32;
-/** Most messages one `messages()` call returns. */
-export const MAX_MESSAGES_PAGE = 500;
-
-// ---------------------------------------------------------------------------------------------
-// Errors
-// ---------------------------------------------------------------------------------------------
+export { MAX_PAYLOAD_BYTES, MAX_MESSAGES_PAGE, MAX_CONTENT_TOPIC_LENGTH, CHANNEL_KEY_BYTES } from "./limits.js";
+export { CHANNEL_ID_PATTERN, PARTICIPANT_ID_PATTERN, IDEMPOTENCY_KEY_PATTERN, CONTENT_TOPIC_PATTERN } from "./limits.js";
+export { DEFAULT_CHANNEL_RETENTION, CHANNEL_RETENTION_BOUNDS, SETTLED_REQUEST_RETENTION } from "./limits.js";
 
 /**
- * Stable error codes (same values as the extension's internal `ErrorCodes`).
- * - 4001 `UserRejected`: the user denied the connection; ask again only after a page reload.
- * - 4100 `Unauthorized`: this site is not approved (or was revoked): call `connect()` first.
- * - 4200 `UnsupportedMethod`: unknown method name.
- * - 4900 `Disconnected`: the extension did not answer (updated, disabled, or restarting);
- *   retry after the `connect` event.
- * - 5001 `InvalidParams`: an argument failed validation; the message says which.
- * - 5002 `PayloadTooLarge`: payload above `MAX_PAYLOAD_BYTES`; send smaller pieces.
- * - 5003 `StorageFull`: the extension's storage quota is exhausted; wait for pending messages
- *   to be delivered or free space.
- * - 5004 `ChannelNotFound`: the channel is not open in this page: call `openChannel()` first.
- * - 5007 `RequestNotFound`: no send with this request id is known to this site (ids of other
- *   sites are never visible).
- * - 5008 `ChannelInUse`: another site in this browser profile already uses this channel id (a
- *   channel id belongs to the first site that opens it); choose another channel id.
- * - 5999 `Internal`: a bug; please report it.
+ * Stable error codes by name (`ProviderErrorCode.Unauthorized === 4100`); what each means is
+ * documented on its entry in error-codes.ts.
  */
-export type ProviderErrorName =
-  | "UserRejected"
-  | "Unauthorized"
-  | "UnsupportedMethod"
-  | "Disconnected"
-  | "InvalidParams"
-  | "PayloadTooLarge"
-  | "StorageFull"
-  | "ChannelNotFound"
-  | "Decode"
-  | "DeliveryFailed"
-  | "RequestNotFound"
-  | "ChannelInUse"
-  | "Internal";
-
-export const ProviderErrorCode = {
-  UserRejected: 4001,
-  Unauthorized: 4100,
-  UnsupportedMethod: 4200,
-  Disconnected: 4900,
-  InvalidParams: 5001,
-  PayloadTooLarge: 5002,
-  StorageFull: 5003,
-  ChannelNotFound: 5004,
-  Decode: 5005,
-  DeliveryFailed: 5006,
-  RequestNotFound: 5007,
-  ChannelInUse: 5008,
-  Internal: 5999,
-} as const satisfies Record<ProviderErrorName, number>;
+import { ErrorCodes as ProviderErrorCode, type ErrorName as ProviderErrorName } from "./error-codes.js";
+export { ProviderErrorCode, type ProviderErrorName };
 
 /** What every rejected promise of the provider carries (an `Error` with these fields). */
 export interface ProviderRpcError extends Error {
@@ -134,6 +75,19 @@ export interface OpenChannelOptions {
   key?: Uint8Array | string;
   /** Your id in the channel (SDS sender id); one is generated and kept per site when omitted. */
   participantId?: string;
+  /**
+   * How many received messages the extension keeps for `messages()` (defaults
+   * `DEFAULT_CHANNEL_RETENTION`: 1,000 messages or 7 days, whichever keeps fewer; bounds
+   * `CHANNEL_RETENTION_BOUNDS`, else 5001 InvalidParams). Given again later, it replaces the
+   * channel's setting; omitted, the setting stays.
+   */
+  retention?: Partial<ChannelRetention>;
+}
+
+/** Received messages kept per channel: the newest `maxMessages`, none older than `maxAgeMs`. */
+export interface ChannelRetention {
+  maxMessages: number;
+  maxAgeMs: number;
 }
 
 export interface ChannelInfo {
@@ -143,6 +97,8 @@ export interface ChannelInfo {
   encrypted: boolean;
   /** Cursor of the newest message the channel holds (pass it as `since` to read only newer ones). */
   cursor: string | null;
+  /** What the channel keeps of received messages. */
+  retention: ChannelRetention;
 }
 
 export interface SendOptions {
@@ -196,6 +152,13 @@ export interface MessagesPage {
   messages: ChannelMessage[];
   /** Cursor of the last message returned (or `since` if none): pass it as the next `since`. */
   cursor: string | null;
+  /**
+   * True when messages after `since` were dropped by the channel's retention before this read
+   * (the page fell further behind than the channel keeps): `messages` starts at what remains.
+   */
+  dropped: boolean;
+  /** Cursor of the oldest message the channel still keeps (null when it keeps none). */
+  firstCursor: string | null;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,29 +1,13 @@
+// Typed errors shared by the core and the extension, and their JSON form across contexts.
+// Names and codes come from the error table (error-codes.ts); this module adds the class and serialisation.
+
+import { ErrorCodes, knownErrorName, type ErrorCode, type ErrorName } from "./error-codes.js";
+
 /**
- * Typed errors shared by the core, the extension and the page API.
- *
  * Class identity does not survive `postMessage`/`chrome.runtime` messaging, so every error
  * carries a stable string `name` and numeric `code`; `toErrorPayload`/`fromErrorPayload`
- * round-trip them. Codes 4001/4100/4200/4900 follow EIP-1193; 5xxx are ours.
+ * round-trip them.
  */
-export const ErrorCodes = {
-  UserRejected: 4001,
-  Unauthorized: 4100,
-  UnsupportedMethod: 4200,
-  Disconnected: 4900,
-  InvalidParams: 5001,
-  PayloadTooLarge: 5002,
-  StorageFull: 5003,
-  ChannelNotFound: 5004,
-  Decode: 5005,
-  DeliveryFailed: 5006,
-  RequestNotFound: 5007,
-  ChannelInUse: 5008,
-  Internal: 5999,
-} as const;
-
-export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
-export type ErrorName = keyof typeof ErrorCodes;
-
 export class ReliableChannelError extends Error {
   override readonly name: ErrorName;
   readonly code: ErrorCode;
@@ -64,6 +48,5 @@ export function toErrorPayload(error: unknown): ErrorPayload {
 }
 
 export function fromErrorPayload(payload: ErrorPayload): ReliableChannelError {
-  const name = (payload.name in ErrorCodes ? payload.name : "Internal") as ErrorName;
-  return new ReliableChannelError(name, payload.message, payload.data);
+  return new ReliableChannelError(knownErrorName(payload.name), payload.message, payload.data);
 }

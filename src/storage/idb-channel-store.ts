@@ -1,6 +1,6 @@
 /**
- * IndexedDB `ChannelStore` (via `idb`), schema in `idb-schema.ts` (stores `channels`, `outbox`,
- * `inbox`, `segmentCarriers`).
+ * IndexedDB adapter of the `ChannelStore` port (src/core/ports/channel-store.ts) via `idb`,
+ * schema in `idb-schema.ts` (stores `channels`, `outbox`, `inbox`, `segmentCarriers`).
  *
  * Guarantees (the `ChannelStore` contract): `write` is one readwrite transaction over exactly
  * the stores the batch touches, requests issued synchronously, so the whole batch commits or
@@ -8,12 +8,21 @@
  * first), which is what lets one write accept thousands of sends. Inbox entries are `add`s
  * whose ConstraintError is swallowed inside the transaction: an entry whose key (unique index
  * `[channelId, key]`) or cursor the channel already has is ignored, and the rest of the batch
- * still commits; `write` reports the entries it added. Reads are one readonly transaction; returned records are structured clones.
+ * still commits; `write` reports the entries it added; `pruneInbox` is one key-range delete
+ * after the puts. `sweep` is one readwrite transaction (see `idb-retention.ts`). Reads are one
+ * readonly transaction; returned records are structured clones.
  */
-import type { ChannelStore, ChannelStoreBatch, ChannelStoreWriteResult } from "../core/channel/channel-store.js";
+import type {
+  ChannelStore,
+  ChannelStoreBatch,
+  ChannelStoreWriteResult,
+  RetentionSweep,
+  RetentionSweepResult,
+} from "../core/ports/channel-store.js";
 import type { ChannelConfig, InboxEntry, OutboxRequest } from "../core/channel/types.js";
 import { addIfAbsent, countOf, guarded, writeBatch } from "./idb-batch.js";
 import type { Db } from "./idb-batch.js";
+import { sweepChannel } from "./idb-retention.js";
 import { channelRange, openReliableChannelDb } from "./idb-schema.js";
 
 type ChannelStoreName = "channels" | "outbox" | "inbox" | "segmentCarriers";
@@ -110,6 +119,23 @@ export class IdbChannelStore implements ChannelStore {
     });
   }
 
+  firstInboxCursor(channelId: string): Promise<number> {
+    return guarded(`reading the oldest inbox cursor of ${channelId}`, async () => {
+      const tx = this.db.transaction("inbox", "readonly");
+      const first = await tx.store.openKeyCursor(channelRange(channelId));
+      await tx.done;
+      return first ? first.key[1] : 0;
+    });
+  }
+
+  sweep(rules: RetentionSweep): Promise<RetentionSweepResult> {
+    return guarded(`applying the retention rules of ${rules.channelId}`, async () => {
+      const tx = this.db.transaction(["inbox", "outbox", "segmentCarriers"], "readwrite");
+      const [result] = await Promise.all([sweepChannel(tx, rules), tx.done]);
+      return result;
+    });
+  }
+
   inboxSince(channelId: string, since: number, limit: number): Promise<InboxEntry[]> {
     if (!(limit >= 1)) return Promise.resolve([]);
     return guarded(`reading the inbox of ${channelId}`, () =>
@@ -118,11 +144,11 @@ export class IdbChannelStore implements ChannelStore {
   }
 
   async write(batch: ChannelStoreBatch): Promise<ChannelStoreWriteResult> {
-    const { channels = [], requests = [], inbox = [], segmentCarriers = [] } = batch;
+    const { channels = [], requests = [], inbox = [], segmentCarriers = [], pruneInbox = [] } = batch;
     const names: ChannelStoreName[] = [];
     if (channels.length > 0) names.push("channels");
     if (requests.length > 0) names.push("outbox");
-    if (inbox.length > 0) names.push("inbox");
+    if (inbox.length > 0 || pruneInbox.length > 0) names.push("inbox");
     if (segmentCarriers.length > 0) names.push("segmentCarriers");
     const what = `writing ${channels.length} channels, ${requests.length} requests, ${inbox.length} inbox entries, ${segmentCarriers.length} carriers`;
     const added = new Set<InboxEntry>();
@@ -137,11 +163,14 @@ export class IdbChannelStore implements ChannelStore {
       }
       if (segmentCarriers.length > 0) {
         const store = tx.objectStore("segmentCarriers");
-        for (const { channelId, messageId } of segmentCarriers) yield store.put({ channelId, messageId });
+        for (const { channelId, messageId, addedAtMs = 0 } of segmentCarriers) yield store.put({ channelId, messageId, addedAtMs });
       }
       if (inbox.length > 0) {
         const store = tx.objectStore("inbox");
         for (const entry of inbox) yield addIfAbsent(store, entry).then((isNew) => isNew && added.add(entry));
+      }
+      for (const { channelId, throughCursor } of pruneInbox) {
+        if (throughCursor >= 1) yield tx.objectStore("inbox").delete(IDBKeyRange.bound([channelId, -Infinity], [channelId, throughCursor]));
       }
     });
     return { addedInbox: inbox.filter((entry) => added.has(entry)) };

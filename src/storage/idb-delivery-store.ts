@@ -1,5 +1,6 @@
 /**
- * IndexedDB `DeliveryStore` (via `idb`), schema in `idb-schema.ts` (store `deliveryTasks`).
+ * IndexedDB adapter of the `DeliveryStore` port (src/core/ports/delivery-store.ts) via `idb`,
+ * schema in `idb-schema.ts` (store `deliveryTasks`).
  *
  * A task is stored wrapped as `{ messageHash, settled: 0 | 1, savedAtMs, task }`: IndexedDB
  * cannot index booleans, and the `[settled, savedAtMs]` index serves both `loadUnsettled`
@@ -9,7 +10,7 @@
  * nothing), last write wins per hash; `pruneSettled` finds and deletes in one transaction;
  * returned tasks are structured clones.
  */
-import type { DeliveryStore } from "../core/delivery/store.js";
+import type { DeliveryStore } from "../core/ports/delivery-store.js";
 import type { DeliveryTask } from "../core/delivery/types.js";
 import { guarded, writeBatch } from "./idb-batch.js";
 import type { Db } from "./idb-batch.js";

@@ -1,13 +1,14 @@
 /**
- * IndexedDB `RateLimitStore` (via `idb`), schema in `idb-schema.ts` (store `rateLimitQueue`
- * keyed by entry id, store `rateLimitUsage` holding one record).
+ * IndexedDB adapter of the `RateLimitStore` port (src/core/ports/ratelimit-store.ts) via `idb`,
+ * schema in `idb-schema.ts` (store `rateLimitQueue` keyed by entry id, store `rateLimitUsage`
+ * holding one record).
  *
  * Guarantees (the `RateLimitStore` contract): `write` is one readwrite transaction over the
- * stores the batch touches (all or nothing), removals applied before puts as in the memory
- * adapter. `load` is one readonly transaction; the queue comes back in `seq` order. Returned
+ * stores the batch touches (all or nothing), removals applied before puts as the port asks.
+ * `load` is one readonly transaction; the queue comes back in `seq` order. Returned
  * data are structured clones.
  */
-import type { RateLimitStore, RateLimitStoreBatch } from "../core/ratelimit/store.js";
+import type { RateLimitStore, RateLimitStoreBatch } from "../core/ports/ratelimit-store.js";
 import type { EpochUsage, RateLimitEntry } from "../core/ratelimit/types.js";
 import { guarded, writeBatch } from "./idb-batch.js";
 import type { Db } from "./idb-batch.js";

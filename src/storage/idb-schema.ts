@@ -23,9 +23,10 @@ import type {
   OutgoingRecord,
 } from "../core/sds/types.js";
 import type { ChannelConfig, InboxEntry, OutboxRequest } from "../core/channel/types.js";
+import { pruneForRetention } from "./idb-retention-upgrade.js";
 import type { DeliveryTask } from "../core/delivery/types.js";
 import type { EpochUsage, RateLimitEntry } from "../core/ratelimit/types.js";
-import type { CompletedRecord, PartialSetRecord, StoredSegment } from "../core/segmentation/segment-store.js";
+import type { CompletedRecord, PartialSetRecord, StoredSegment } from "../core/ports/segment-store.js";
 
 export const DB_NAME = "reliable-channel";
 
@@ -48,11 +49,14 @@ export interface ReliableChannelDB extends DBSchema {
       /** multiEntry over `messageIds`; not scoped by channel (filter after the lookup). */
       byMessageId: string;
       byCreatedAt: [string, number];
+      /** Version 4: settled requests only (`settledAtMs` set), oldest first per channel. */
+      bySettledAt: [string, number];
     };
   };
   /** Unique `byKey`: an entry whose key the channel already has is never stored twice. */
   inbox: { key: [string, number]; value: InboxEntry; indexes: { byKey: [string, string] } };
-  segmentCarriers: { key: [string, string]; value: SegmentCarrierRecord };
+  /** Version 4 adds `byAddedAt` (the retention sweep's age rule). */
+  segmentCarriers: { key: [string, string]; value: SegmentCarrierRecord; indexes: { byAddedAt: [string, number] } };
   // ---- version 2: delivery tasks (src/storage/idb-delivery-store.ts) ----
   deliveryTasks: { key: string; value: DeliveryTaskRecord; indexes: { bySettledSavedAt: [0 | 1, number] } };
   // ---- version 2: segment reassembly (src/storage/idb-segment-store.ts) ----
@@ -66,7 +70,8 @@ export interface ReliableChannelDB extends DBSchema {
   rateLimitUsage: { key: string; value: EpochUsage };
   // ---- version 3: which site owns which channel (src/storage/idb-site-channels.ts) ----
   siteChannels: { key: string; value: SiteChannelRecord; indexes: { byOrigin: string } };
-  // ---- version 4+: add stores here ----
+  // ---- version 4: retention indexes (outbox.bySettledAt, segmentCarriers.byAddedAt), no new store ----
+  // ---- version 5+: add stores here ----
 }
 
 /**
@@ -83,6 +88,8 @@ export interface SiteChannelRecord {
 export interface SegmentCarrierRecord {
   channelId: string;
   messageId: string;
+  /** Set from version 4 on (older records get the upgrade's time). */
+  addedAtMs?: number;
 }
 
 /**
@@ -101,7 +108,8 @@ export const RATE_LIMIT_USAGE_KEY = "usage";
 export type ReliableChannelStoreName = StoreNames<ReliableChannelDB>;
 
 type UpgradeTransaction = IDBPTransaction<ReliableChannelDB, ReliableChannelStoreName[], "versionchange">;
-type Migration = (db: IDBPDatabase<ReliableChannelDB>, transaction: UpgradeTransaction) => void;
+/** `now` is read only by a migration that has data to date (a fresh database never calls it). */
+type Migration = (db: IDBPDatabase<ReliableChannelDB>, transaction: UpgradeTransaction, now: () => number) => void;
 
 /** MIGRATIONS[i] upgrades version i to version i + 1. */
 const MIGRATIONS: readonly Migration[] = [
@@ -138,26 +146,33 @@ const MIGRATIONS: readonly Migration[] = [
     const sites = db.createObjectStore("siteChannels", { keyPath: "channelId" });
     sites.createIndex("byOrigin", "origin");
   },
-  // 3 -> 4: (next)
+  // 3 -> 4: retention (docs/architecture.md "Retention"): index settled requests and carrier
+  // marks by time, then prune what the new rules drop (`pruneForRetention`).
+  (_db, transaction, now) => {
+    transaction.objectStore("outbox").createIndex("bySettledAt", ["channelId", "settledAtMs"]);
+    transaction.objectStore("segmentCarriers").createIndex("byAddedAt", ["channelId", "addedAtMs"]);
+    pruneForRetention(transaction, now);
+  },
+  // 4 -> 5: (next)
 ];
 
 export const DB_VERSION = MIGRATIONS.length;
 
 export const SDS_STORE_NAMES = ["sdsChannels", "sdsOutgoing", "sdsHistory", "sdsBuffered", "sdsMissing", "sdsInbox"] as const;
 
-export function upgradeReliableChannelDb(
-  db: IDBPDatabase<ReliableChannelDB>,
-  oldVersion: number,
-  newVersion: number | null,
-  transaction: UpgradeTransaction,
-): void {
-  const target = newVersion ?? DB_VERSION;
-  for (let version = oldVersion; version < target; version++) {
-    const migration = MIGRATIONS[version];
-    if (migration === undefined) throw new Error(`no IndexedDB migration from version ${version}`);
-    migration(db, transaction);
-  }
+/** The upgrade callback for `openDB`; `now` dates what a migration prunes (see `Migration`). */
+export function reliableChannelUpgrade(now: () => number = Date.now) {
+  return (db: IDBPDatabase<ReliableChannelDB>, oldVersion: number, newVersion: number | null, transaction: UpgradeTransaction): void => {
+    const target = newVersion ?? DB_VERSION;
+    for (let version = oldVersion; version < target; version++) {
+      const migration = MIGRATIONS[version];
+      if (migration === undefined) throw new Error(`no IndexedDB migration from version ${version}`);
+      migration(db, transaction, now);
+    }
+  };
 }
+
+export const upgradeReliableChannelDb = reliableChannelUpgrade();
 
 /** Every record of a channel in a store keyed `[channelId, ...]`. */
 export function channelRange(channelId: string): IDBKeyRange {
@@ -169,9 +184,9 @@ export function channelRange(channelId: string): IDBKeyRange {
  * Open (and upgrade) the database. When a newer version elsewhere needs an upgrade we close
  * ours so it is not blocked; callers reopen on their next use.
  */
-export function openReliableChannelDb(name = DB_NAME): Promise<IDBPDatabase<ReliableChannelDB>> {
+export function openReliableChannelDb(name = DB_NAME, options: { now?: () => number } = {}): Promise<IDBPDatabase<ReliableChannelDB>> {
   return openDB<ReliableChannelDB>(name, DB_VERSION, {
-    upgrade: upgradeReliableChannelDb,
+    upgrade: reliableChannelUpgrade(options.now),
     blocking(_currentVersion, _blockedVersion, event) {
       (event.target as IDBDatabase).close();
     },

@@ -1,13 +1,17 @@
 /**
- * IndexedDB `SdsStore` (via `idb`), schema in `idb-schema.ts`.
+ * IndexedDB adapter of the `SdsStore` port (src/core/ports/sds-store.ts) via `idb`, schema in
+ * `idb-schema.ts`.
  *
  * Guarantees (the `SdsStore` contract): `commit` is one readwrite transaction over exactly the
  * stores the batch touches; all requests are issued synchronously and nothing else is awaited
  * inside it, so it auto-commits and either every op is durable or the transaction aborted and
- * none is. `load` is one readonly transaction. Quota errors surface as "StorageFull".
+ * none is (a batch with `keepContent` puts first reads the content they keep, in the same
+ * transaction, then issues every op). `load` is one readonly transaction. Quota errors surface
+ * as "StorageFull".
  */
 import type { IDBPDatabase } from "idb";
-import type { SdsChannelSnapshot, SdsStore, SdsWriteBatch, SdsWriteOp } from "../core/storage/sds-store.js";
+import type { SdsChannelSnapshot, SdsLoadOptions, SdsStore, SdsWriteBatch, SdsWriteOp } from "../core/ports/sds-store.js";
+import type { MessageId, OutgoingRecord } from "../core/sds/types.js";
 import { ReliableChannelError } from "../shared/errors.js";
 import { channelRange, openReliableChannelDb, SDS_STORE_NAMES } from "./idb-schema.js";
 import type { ReliableChannelDB, ReliableChannelStoreName } from "./idb-schema.js";
@@ -59,13 +63,21 @@ export class IdbSdsStore implements SdsStore {
     this.db.close();
   }
 
-  async load(channelId: string): Promise<SdsChannelSnapshot | undefined> {
+  async load(channelId: string, options: SdsLoadOptions = {}): Promise<SdsChannelSnapshot | undefined> {
     try {
       const tx = this.db.transaction(SDS_STORE_NAMES, "readonly");
       const range = channelRange(channelId);
+      // Without content: one record at a time through a cursor, so the contents never sit in memory together.
+      const outgoingWithoutContent = async (): Promise<OutgoingRecord[]> => {
+        const records: OutgoingRecord[] = [];
+        for (let cursor = await tx.objectStore("sdsOutgoing").openCursor(range); cursor; cursor = await cursor.continue()) {
+          records.push({ ...cursor.value, content: new Uint8Array(0) });
+        }
+        return records;
+      };
       const [meta, outgoing, history, buffered, missing, inbox] = await Promise.all([
         tx.objectStore("sdsChannels").get(channelId),
-        tx.objectStore("sdsOutgoing").getAll(range),
+        options.outgoingContent === false ? outgoingWithoutContent() : tx.objectStore("sdsOutgoing").getAll(range),
         tx.objectStore("sdsHistory").getAll(range),
         tx.objectStore("sdsBuffered").getAll(range),
         tx.objectStore("sdsMissing").getAll(range),
@@ -80,6 +92,19 @@ export class IdbSdsStore implements SdsStore {
     }
   }
 
+  async loadOutgoingContent(channelId: string, messageIds: readonly MessageId[]): Promise<Map<MessageId, Uint8Array>> {
+    try {
+      const tx = this.db.transaction("sdsOutgoing", "readonly");
+      const records = await Promise.all(messageIds.map((messageId) => tx.store.get([channelId, messageId])));
+      await tx.done;
+      const contents = new Map<MessageId, Uint8Array>();
+      for (const record of records) if (record !== undefined && record.content.length > 0) contents.set(record.messageId, record.content);
+      return contents;
+    } catch (error) {
+      throw storageError(error, `loading outgoing content of ${channelId}`);
+    }
+  }
+
   async commit(batch: SdsWriteBatch): Promise<void> {
     if (batch.ops.length === 0) return;
     const names = new Set<ReliableChannelStoreName>(batch.ops.map(storeOf));
@@ -91,13 +116,26 @@ export class IdbSdsStore implements SdsStore {
     try {
       const tx = this.db.transaction([...names], "readwrite");
       const id = batch.channelId;
+      // Content of outgoing records as the batch goes: stored before it, then as its ops leave it.
+      const content = new Map<MessageId, Uint8Array | undefined>();
+      const kept = batch.ops.flatMap((op) => (op.op === "putOutgoing" && op.keepContent === true ? [op.record.messageId] : []));
+      if (kept.length > 0) {
+        // Requests of this transaction only: it stays active while they run.
+        const stored = await Promise.all(kept.map((messageId) => tx.objectStore("sdsOutgoing").get([id, messageId])));
+        kept.forEach((messageId, i) => content.set(messageId, stored[i]?.content));
+      }
       const issue = (op: SdsWriteOp): Promise<unknown> => {
         switch (op.op) {
           case "putMeta":
             return tx.objectStore("sdsChannels").put(op.record);
-          case "putOutgoing":
-            return tx.objectStore("sdsOutgoing").put(op.record);
+          case "putOutgoing": {
+            const keep = op.keepContent === true ? content.get(op.record.messageId) : undefined;
+            const record = keep !== undefined && keep.length > 0 ? { ...op.record, content: keep } : op.record;
+            content.set(op.record.messageId, record.content);
+            return tx.objectStore("sdsOutgoing").put(record);
+          }
           case "deleteOutgoing":
+            content.set(op.messageId, undefined);
             return tx.objectStore("sdsOutgoing").delete([id, op.messageId]);
           case "putHistory":
             return tx.objectStore("sdsHistory").put(op.record);

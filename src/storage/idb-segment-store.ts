@@ -1,14 +1,15 @@
 /**
- * IndexedDB `SegmentStore` (via `idb`), schema in `idb-schema.ts` (stores `segmentSets` keyed
- * by id, `segments` keyed [setId, shard], `segmentsCompleted` keyed by id).
+ * IndexedDB adapter of the `SegmentStore` port (src/core/ports/segment-store.ts) via `idb`,
+ * schema in `idb-schema.ts` (stores `segmentSets` keyed by id, `segments` keyed [setId, shard],
+ * `segmentsCompleted` keyed by id).
  *
  * Guarantees (the `SegmentStore` contract): `write` is one readwrite transaction over the
- * stores the batch touches (all or nothing), applied in the memory adapter's order: deleted
+ * stores the batch touches (all or nothing), applied in the port's order: deleted
  * sets (with every segment of theirs, one key-range delete), put sets, put segments (a put
  * replaces the same shard), deleted completions, put completions. `load` returns completions
  * oldest first, the order the reassembler evicts them in. Returned data are structured clones.
  */
-import type { CompletedRecord, PartialSetRecord, SegmentStore, SegmentStoreBatch, StoredSegment } from "../core/segmentation/segment-store.js";
+import type { CompletedRecord, PartialSetRecord, SegmentStore, SegmentStoreBatch, StoredSegment } from "../core/ports/segment-store.js";
 import { guarded, writeBatch } from "./idb-batch.js";
 import type { Db } from "./idb-batch.js";
 import { channelRange, openReliableChannelDb } from "./idb-schema.js";

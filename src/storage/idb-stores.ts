@@ -1,11 +1,12 @@
 /**
- * Every IndexedDB store port of the extension on one database connection: the shape
- * `ChannelManager` takes as `stores`. Closing closes the shared connection.
+ * The IndexedDB adapters of every storage port (src/core/ports/) on one database connection:
+ * the shape `ChannelManager` takes as `stores`. Closing closes the shared connection.
  */
 import type { ChannelStores } from "../core/channel/channel-manager.js";
 import type { OutgoingItem } from "../core/channel/reliable-channel.js";
 import { IdbChannelStore } from "./idb-channel-store.js";
 import { IdbDeliveryStore } from "./idb-delivery-store.js";
+import { IdbPendingWorkIndex } from "./idb-pending-work.js";
 import { IdbRateLimitStore } from "./idb-ratelimit-store.js";
 import { openReliableChannelDb } from "./idb-schema.js";
 import { IdbSdsStore } from "./idb-sds-store.js";
@@ -18,6 +19,7 @@ export interface IdbStores extends ChannelStores {
   delivery: IdbDeliveryStore;
   segments: IdbSegmentStore;
   rateLimit: IdbRateLimitStore<OutgoingItem>;
+  pendingWork: IdbPendingWorkIndex;
   /** Not a core port: the extension's channel ownership by site. */
   sites: IdbSiteChannelStore;
   close(): void;
@@ -31,6 +33,7 @@ export async function openIdbStores(name?: string): Promise<IdbStores> {
     delivery: new IdbDeliveryStore(db),
     segments: new IdbSegmentStore(db),
     rateLimit: new IdbRateLimitStore<OutgoingItem>(db),
+    pendingWork: new IdbPendingWorkIndex(db),
     sites: new IdbSiteChannelStore(db),
     close: () => db.close(),
   };

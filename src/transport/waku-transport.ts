@@ -1,6 +1,6 @@
 /**
- * The core's `Transport` port over a `@waku/sdk` light node: lightpush to publish, filter to
- * receive, store v3 to query by time range or by message hash.
+ * Adapter of the `Transport` port (src/core/ports/transport.ts) over a `@waku/sdk` light node:
+ * lightpush to publish, filter to receive, store v3 to query by time range or by message hash.
  *
  * Guarantees:
  * - `publish` never throws: every outcome is a typed `PublishResult`, with the message hash
@@ -10,31 +10,18 @@
  * - Payload bytes, `meta`, `version` and timestamp go out exactly as the core produced them.
  * - `availability()` is a synchronous snapshot, refreshed on every libp2p connect, disconnect
  *   and identify event; listeners hear about every change.
- * - Relay is reported unavailable: a light node has no relay (DESIGN.md: a relay path, if
+ * - Relay is reported unavailable: a light node has no relay (docs/architecture.md: a relay path, if
  *   built, goes straight to gossipsub, not through `@waku/relay`).
  */
 import { messageHashStr } from "@waku/core";
 import { ProtocolError, type Decoder, type IDecodedMessage, type IProtoMessage, type LightNode } from "@waku/sdk";
 import { hexToBytes } from "@waku/utils/bytes";
-import type {
-  Availability,
-  DeliveryMethod,
-  IncomingWakuMessage,
-  OutgoingWakuMessage,
-  PublishFailureReason,
-  PublishResult,
-  StoreQuery,
-  Transport,
-  Unsubscribe,
-} from "../core/ports/transport.js";
-import { WAKU_MAX_MESSAGE_BYTES } from "../core/segmentation/limits.js";
+import type { Availability, DeliveryMethod, IncomingWakuMessage, OutgoingWakuMessage, PublishFailureReason, PublishResult, StoreQuery, Transport, Unsubscribe } from "../core/ports/transport.js";
+import { MAX_TIMESTAMP_SKEW_MS, WAKU_MAX_MESSAGE_BYTES } from "../shared/limits.js";
+import { peerSettled } from "./peer-settle.js";
 import { AnyVersionDecoder, fixedMessageEncoder } from "./raw-codec.js";
 
-/** 150 KiB: the lightpush size limit of nwaku and the devnet, for the whole WakuMessage. */
-export const MAX_WAKU_MESSAGE_BYTES = WAKU_MAX_MESSAGE_BYTES;
 const NANOS_PER_MILLI = 1_000_000n;
-/** nwaku's (and the devnet's) accepted distance between a message timestamp and its clock. */
-export const MAX_TIMESTAMP_SKEW_MS = 20_000;
 
 export interface WakuTransportOptions {
   /** Abort a lightpush that has not answered after this long (the sdk has no timeout of its own). */
@@ -43,6 +30,11 @@ export interface WakuTransportOptions {
   nowMs?: () => number;
   /** Filter subscribe attempts (250 ms, 500 ms, ... up to 4 s apart) before `subscribe` rejects. Default 6 (~8 s). */
   subscribeAttempts?: number;
+  /**
+   * Resolves once a dialed peer is fully known (or it is time to stop waiting); network calls
+   * wait for it once. Default: `peerSettled(node)`.
+   */
+  settle?: () => Promise<void>;
 }
 
 const NO_AVAILABILITY: Availability = { relay: false, lightpush: false, filter: false, store: false };
@@ -56,6 +48,8 @@ export class WakuTransport implements Transport {
   private readonly detach: () => void;
   private refreshing: Promise<void> | undefined;
   private refreshAgain = false;
+  /** The first peer fully known (bounded): what a publish, subscribe or query waits for once. */
+  private readonly settled: Promise<void>;
 
   constructor(
     private readonly node: LightNode,
@@ -71,6 +65,7 @@ export class WakuTransport implements Transport {
       for (const event of events) node.libp2p.removeEventListener(event, onPeerChange);
     };
     void this.refreshAvailability();
+    this.settled = (options.settle ?? (() => peerSettled(node)))().catch(() => undefined);
   }
 
   /** Stop listening to the node. Does not stop the node: its owner does. */
@@ -153,6 +148,7 @@ export class WakuTransport implements Transport {
     }
     const { proto, messageHash } = prepared;
     const fail = (reason: PublishFailureReason, detail: string): PublishResult => ({ ok: false, method, reason, detail, messageHash });
+    await this.settled;
 
     switch (method) {
       case "relay":
@@ -166,7 +162,7 @@ export class WakuTransport implements Transport {
     }
     // Checked here so an oversized message is a final, typed failure rather than a remote 413.
     const wireSize = proto.payload.length + (proto.meta?.length ?? 0) + proto.contentTopic.length + 64;
-    if (wireSize > MAX_WAKU_MESSAGE_BYTES) return fail("too_large", `message is ~${wireSize} bytes; the limit is ${MAX_WAKU_MESSAGE_BYTES}`);
+    if (wireSize > WAKU_MAX_MESSAGE_BYTES) return fail("too_large", `message is ~${wireSize} bytes; the limit is ${WAKU_MAX_MESSAGE_BYTES}`);
     if (proto.payload.length === 0) return fail("invalid", "empty payload");
     // Service nodes refuse (420) messages stamped more than 20 s from their clock; @waku/sdk
     // reports that only as "Remote peer rejected", so tell it apart here.
@@ -206,6 +202,7 @@ export class WakuTransport implements Transport {
    * retries only on availability changes would otherwise never get its subscription.
    */
   async subscribe(contentTopic: string, onMessage: (message: IncomingWakuMessage) => void): Promise<Unsubscribe> {
+    await this.settled;
     for (let attempt = 1; ; attempt++) {
       const decoder = this.decoderFor(contentTopic);
       const subscribed = await this.node.filter.subscribe(decoder, (decoded: IDecodedMessage) => {
@@ -225,6 +222,7 @@ export class WakuTransport implements Transport {
   }
 
   async *queryStore(query: StoreQuery): AsyncIterable<IncomingWakuMessage[]> {
+    await this.settled;
     switch (query.kind) {
       case "time": {
         const decoder = this.decoderFor(query.contentTopic);

@@ -56,8 +56,8 @@ const V2_STORES = [
 ];
 
 describe("ReliableChannelDB migrations", () => {
-  it("version 3 is the current version", () => {
-    expect(DB_VERSION).toBe(3);
+  it("version 4 is the current version", () => {
+    expect(DB_VERSION).toBe(4);
   });
 
   it("upgrades a version-1 database (SDS only, with data) keeping its SDS data, and the new stores work", async () => {

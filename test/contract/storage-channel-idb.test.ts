@@ -1,33 +1,17 @@
 import "fake-indexeddb/auto";
-import { afterEach, describe, expect, it } from "vitest";
-import type { ChannelStore } from "../../src/core/channel/channel-store.js";
+import { describe, expect, it } from "vitest";
 import type { OutboxRequest } from "../../src/core/channel/types.js";
 import { IdbChannelStore } from "../../src/storage/idb-channel-store.js";
+import { idbAdapterFixture } from "../support/idb-adapter-fixture.js";
 import { channelStoreContract, request } from "./storage-channel.contract.js";
 
 const ids = (requests: readonly OutboxRequest[]): string[] => requests.map((r) => r.requestId);
 
-let counter = 0;
-const open: { store: IdbChannelStore; name: string }[] = [];
-
-afterEach(() => {
-  for (const { store } of open.splice(0)) store.close();
-});
-
-async function create(name = `channel-contract-${counter++}`): Promise<IdbChannelStore> {
-  const store = await IdbChannelStore.open(name);
-  open.push({ store, name });
-  return store;
-}
+const idb = idbAdapterFixture("channel-contract", (name) => IdbChannelStore.open(name));
 
 channelStoreContract("indexeddb (fake-indexeddb)", {
-  create: () => create(),
-  reopen: async (store: ChannelStore) => {
-    const entry = open.find((e) => e.store === store);
-    if (entry === undefined) throw new Error("unknown store");
-    entry.store.close();
-    return create(entry.name);
-  },
+  create: () => idb.create(),
+  reopen: (store) => idb.reopen(store),
   // A function cannot be structured-cloned: its put() throws DataCloneError after the earlier
   // requests of the batch were issued, so the transaction must abort as a whole.
   unstorableRequest: (): OutboxRequest => ({ ...request("c", "poison"), tag: () => 0 }) as OutboxRequest,
@@ -45,7 +29,7 @@ describe("IdbChannelStore", () => {
   });
 
   it("maps a failed write to a typed error", async () => {
-    const store = await create();
+    const store = await idb.create();
     await expect(store.write({ requests: [{ ...request("c", "poison"), tag: () => 0 } as OutboxRequest] })).rejects.toMatchObject({
       name: "Internal",
       data: { name: "DataCloneError" },
@@ -55,7 +39,7 @@ describe("IdbChannelStore", () => {
   // fake-indexeddb is not the browser: this pins "batched accept is not per-record slow", and
   // prints the rate; it does not predict Chrome's.
   it("accepts 1,000 sends in one batched write (throughput, fake-indexeddb)", async () => {
-    const store = await create();
+    const store = await idb.create();
     const perWrite = 1_000;
     const writes = 5;
     const started = performance.now();

@@ -1,4 +1,4 @@
-import { MemoryChannelStore } from "../../src/core/channel/channel-store.js";
+import { MemoryChannelStore } from "../support/memory-channel-store.js";
 import { channelStoreContract } from "./storage-channel.contract.js";
 
 channelStoreContract("memory", {

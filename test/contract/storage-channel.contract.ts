@@ -1,9 +1,9 @@
 /**
- * The `ChannelStore` contract (src/core/channel/channel-store.ts), run against every adapter:
+ * The `ChannelStore` contract (src/core/ports/channel-store.ts), run against every adapter:
  * test/contract/storage-channel-memory.test.ts and storage-channel-idb.test.ts.
  */
 import { describe, expect, it } from "vitest";
-import type { ChannelStore } from "../../src/core/channel/channel-store.js";
+import type { ChannelStore } from "../../src/core/ports/channel-store.js";
 import type { ChannelConfig, InboxEntry, OutboxRequest } from "../../src/core/channel/types.js";
 
 export interface ChannelStoreHarness {
@@ -264,6 +264,88 @@ export function channelStoreContract(name: string, harness: ChannelStoreHarness)
         expect(await again.isSegmentCarrier("c", "s1")).toBe(true);
       });
     }
+
+    // ---- retention (src/core/channel/retention.ts) ----
+
+    const noSweep = { inboxThroughCursor: 0, inboxReceivedBeforeMs: -Infinity, inboxMaxCursor: 0, requestsSettledBeforeMs: -Infinity, keepSettledRequests: 1e9, carriersAddedBeforeMs: -Infinity };
+    const settled = (channelId: string, requestId: string, settledAtMs: number): OutboxRequest =>
+      prepared(channelId, requestId, [`${requestId}-m`], { settledAtMs, status: { state: "acknowledged", requestId, parts: 1, ackedBy: ["p"] } });
+    const cursors = async (store: ChannelStore, channelId: string): Promise<number[]> => (await store.inboxSince(channelId, 0, 1_000)).map((e) => e.cursor);
+
+    it("prunes the inbox up to a cursor in the same write that adds entries, per channel, and forgets the pruned keys", async () => {
+      const store = await harness.create();
+      await store.write({ inbox: [1, 2, 3].map((c) => entry("c", c)).concat([entry("other", 1)]) });
+      expect(await store.firstInboxCursor("c")).toBe(1);
+      const { addedInbox } = await store.write({ inbox: [entry("c", 4)], pruneInbox: [{ channelId: "c", throughCursor: 2 }] });
+      expect(addedInbox.map((e) => e.cursor)).toEqual([4]);
+      expect(await cursors(store, "c")).toEqual([3, 4]);
+      expect(await store.firstInboxCursor("c")).toBe(3);
+      expect(await store.lastInboxCursor("c")).toBe(4);
+      expect(await store.hasInboxKey("c", "m1")).toBe(false);
+      expect(await store.hasInboxKey("c", "m3")).toBe(true);
+      expect(await cursors(store, "other")).toEqual([1]);
+      // A prune alone is a write too; pruning what is gone already is a no-op.
+      await store.write({ pruneInbox: [{ channelId: "c", throughCursor: 3 }] });
+      await store.write({ pruneInbox: [{ channelId: "c", throughCursor: 1 }] });
+      expect(await cursors(store, "c")).toEqual([4]);
+      expect(await store.firstInboxCursor("empty")).toBe(0);
+    });
+
+    it("sweeps the inbox by count and by age, oldest first, never past inboxMaxCursor", async () => {
+      const store = await harness.create();
+      // receivedAtMs = 1,000 + cursor.
+      await store.write({ inbox: [1, 2, 3, 4, 5, 6, 7, 8].map((c) => entry("c", c)).concat([entry("other", 1)]) });
+      const byCount = await store.sweep({ ...noSweep, channelId: "c", inboxThroughCursor: 2, inboxMaxCursor: 7 });
+      expect(byCount).toMatchObject({ inboxFirstCursor: 3, inboxRemoved: 2 });
+      // Age: entries received before 1,006 (cursors 3..5) — but only up to cursor 4 may go.
+      const byAge = await store.sweep({ ...noSweep, channelId: "c", inboxReceivedBeforeMs: 1_006, inboxMaxCursor: 4 });
+      expect(byAge).toMatchObject({ inboxFirstCursor: 5, inboxRemoved: 2 });
+      const rest = await store.sweep({ ...noSweep, channelId: "c", inboxReceivedBeforeMs: Infinity, inboxMaxCursor: 7 });
+      expect(rest).toMatchObject({ inboxFirstCursor: 8, inboxRemoved: 3 });
+      expect(await cursors(store, "c")).toEqual([8]);
+      expect(await cursors(store, "other")).toEqual([1]);
+    });
+
+    it("sweeps settled requests by age and keeps the newest N; a request not settled is never removed", async () => {
+      const store = await harness.create();
+      await store.write({
+        requests: [
+          settled("c", "s1", 10),
+          settled("c", "s2", 20),
+          settled("c", "s3", 30),
+          settled("c", "s4", 40),
+          settled("other", "o1", 5),
+          prepared("c", "live", ["live-m"], { createdAtMs: 1 }),
+          failed("c", "failed-unsettled", 1),
+          request("c", "unprepared", { createdAtMs: 1 }),
+        ],
+      });
+      const byAge = await store.sweep({ ...noSweep, channelId: "c", requestsSettledBeforeMs: 20 });
+      expect(byAge.requestsRemoved).toEqual(["s1"]);
+      const byCount = await store.sweep({ ...noSweep, channelId: "c", keepSettledRequests: 1 });
+      expect(byCount.requestsRemoved.sort()).toEqual(["s2", "s3"]);
+      expect(await store.getRequest("s4")).toBeDefined();
+      expect(await store.getRequest("o1")).toBeDefined();
+      const all = await store.sweep({ ...noSweep, channelId: "c", requestsSettledBeforeMs: Infinity, keepSettledRequests: 0 });
+      expect(all.requestsRemoved).toEqual(["s4"]);
+      for (const id of ["live", "failed-unsettled", "unprepared"]) expect(await store.getRequest(id)).toBeDefined();
+      expect(await store.findRequestByMessageId("c", "s4-m")).toBeUndefined();
+    });
+
+    it("sweeps segment-carrier marks added before a time, per channel", async () => {
+      const store = await harness.create();
+      await store.write({
+        segmentCarriers: [
+          { channelId: "c", messageId: "old", addedAtMs: 10 },
+          { channelId: "c", messageId: "new", addedAtMs: 50 },
+          { channelId: "other", messageId: "old", addedAtMs: 10 },
+        ],
+      });
+      expect((await store.sweep({ ...noSweep, channelId: "c", carriersAddedBeforeMs: 20 })).carriersRemoved).toBe(1);
+      expect(await store.isSegmentCarrier("c", "old")).toBe(false);
+      expect(await store.isSegmentCarrier("c", "new")).toBe(true);
+      expect(await store.isSegmentCarrier("other", "old")).toBe(true);
+    });
 
     if (harness.unstorableRequest !== undefined) {
       const unstorableRequest = harness.unstorableRequest;

@@ -1,4 +1,4 @@
-import { MemoryDeliveryStore } from "../../src/core/delivery/store.js";
+import { MemoryDeliveryStore } from "../support/memory-delivery-store.js";
 import { deliveryStoreContract } from "./storage-delivery.contract.js";
 
 deliveryStoreContract("memory", {

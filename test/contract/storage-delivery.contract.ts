@@ -1,9 +1,9 @@
 /**
- * The `DeliveryStore` contract (src/core/delivery/store.ts), run against every adapter:
+ * The `DeliveryStore` contract (src/core/ports/delivery-store.ts), run against every adapter:
  * test/contract/storage-delivery-memory.test.ts and storage-delivery-idb.test.ts.
  */
 import { describe, expect, it } from "vitest";
-import type { DeliveryStore } from "../../src/core/delivery/store.js";
+import type { DeliveryStore } from "../../src/core/ports/delivery-store.js";
 import type { DeliveryTask } from "../../src/core/delivery/types.js";
 
 export interface DeliveryStoreHarness {

@@ -1,5 +1,5 @@
 import type { OutgoingItem } from "../../src/core/channel/reliable-channel.js";
-import { MemoryRateLimitStore } from "../../src/core/ratelimit/store.js";
+import { MemoryRateLimitStore } from "../support/memory-ratelimit-store.js";
 import { rateLimitStoreContract } from "./storage-ratelimit.contract.js";
 
 rateLimitStoreContract("memory", {

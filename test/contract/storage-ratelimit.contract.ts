@@ -1,10 +1,10 @@
 /**
- * The `RateLimitStore` contract (src/core/ratelimit/store.ts), run against every adapter:
+ * The `RateLimitStore` contract (src/core/ports/ratelimit-store.ts), run against every adapter:
  * test/contract/storage-ratelimit-memory.test.ts and storage-ratelimit-idb.test.ts.
  */
 import { describe, expect, it } from "vitest";
 import type { OutgoingItem } from "../../src/core/channel/reliable-channel.js";
-import type { RateLimitStore } from "../../src/core/ratelimit/store.js";
+import type { RateLimitStore } from "../../src/core/ports/ratelimit-store.js";
 import type { RateLimitEntry } from "../../src/core/ratelimit/types.js";
 
 export interface RateLimitStoreHarness {

@@ -1,4 +1,4 @@
-import { MemorySdsStore } from "../../src/storage/memory-sds-store.js";
+import { MemorySdsStore } from "../support/memory-sds-store.js";
 import { sdsStoreContract } from "./storage-sds.contract.js";
 
 sdsStoreContract("memory", {

@@ -1,17 +1,10 @@
 /**
- * The `SdsStore` contract (src/core/storage/sds-store.ts), run against every adapter:
+ * The `SdsStore` contract (src/core/ports/sds-store.ts), run against every adapter:
  * test/contract/storage-sds-memory.test.ts and storage-sds-idb.test.ts.
  */
 import { describe, expect, it } from "vitest";
-import type { SdsStore, SdsWriteOp } from "../../src/core/storage/sds-store.js";
-import type {
-  BufferedRecord,
-  ChannelMetaRecord,
-  HistoryRecord,
-  InboxRecord,
-  MissingRecord,
-  OutgoingRecord,
-} from "../../src/core/sds/types.js";
+import type { SdsStore, SdsWriteOp } from "../../src/core/ports/sds-store.js";
+import type { BufferedRecord, ChannelMetaRecord, HistoryRecord, InboxRecord, MissingRecord, OutgoingRecord } from "../../src/core/sds/types.js";
 
 export interface SdsStoreHarness {
   /** A fresh, empty store. */
@@ -202,6 +195,45 @@ export function sdsStoreContract(name: string, harness: SdsStoreHarness): void {
       first!.outgoing.length = 0;
       const second = await store.load("c");
       expect(second?.outgoing[0]?.content).toEqual(new Uint8Array([9, 9, 9]));
+    });
+
+    it("keepContent: an update of an outgoing record keeps the content stored with it, in batch order", async () => {
+      const store = await harness.create();
+      await store.commit({ channelId: "c", ops: [{ op: "putMeta", record: meta("c") }, { op: "putOutgoing", record: outgoing("c", "o1") }] });
+      const empty = new Uint8Array(0);
+      await store.commit({
+        channelId: "c",
+        ops: [
+          { op: "putOutgoing", record: outgoing("c", "o1", { content: empty, transmissions: 2 }), keepContent: true },
+          // Put with new content, then kept within the same batch: the batch's own content wins.
+          { op: "putOutgoing", record: outgoing("c", "o2", { content: new Uint8Array([4]) }) },
+          { op: "putOutgoing", record: outgoing("c", "o2", { content: empty, transmissions: 3 }), keepContent: true },
+          // Nothing stored: the record's own content.
+          { op: "putOutgoing", record: outgoing("c", "o3", { content: new Uint8Array([5]) }), keepContent: true },
+        ],
+      });
+      const loaded = await store.load("c");
+      const byId = new Map(loaded!.outgoing.map((r) => [r.messageId, r]));
+      expect(byId.get("o1")).toMatchObject({ transmissions: 2, content: new Uint8Array([9, 9, 9]) });
+      expect(byId.get("o2")).toMatchObject({ transmissions: 3, content: new Uint8Array([4]) });
+      expect(byId.get("o3")?.content).toEqual(new Uint8Array([5]));
+      // A final record written without keepContent drops it.
+      await store.commit({ channelId: "c", ops: [{ op: "putOutgoing", record: outgoing("c", "o1", { content: empty, state: "acknowledged", nextAttemptAt: null }) }] });
+      const contents = await store.loadOutgoingContent("c", ["o1", "o2", "o3", "absent"]);
+      expect([...contents.keys()].sort()).toEqual(["o2", "o3"]);
+      expect(contents.get("o2")).toEqual(new Uint8Array([4]));
+      expect((await store.loadOutgoingContent("other", ["o2"])).size).toBe(0);
+    });
+
+    it("load without outgoing content: the same records with empty content", async () => {
+      const store = await harness.create();
+      await store.commit({ channelId: "c", ops: [{ op: "putMeta", record: meta("c") }, { op: "putOutgoing", record: outgoing("c", "o1") }, { op: "putOutgoing", record: outgoing("c", "o2") }] });
+      const full = await store.load("c");
+      const light = await store.load("c", { outgoingContent: false });
+      expect(light?.outgoing.map((r) => r.messageId).sort()).toEqual(["o1", "o2"]);
+      expect(light?.outgoing.every((r) => r.content.length === 0)).toBe(true);
+      expect(light?.outgoing.map((r) => ({ ...r, content: undefined }))).toEqual(full?.outgoing.map((r) => ({ ...r, content: undefined })));
+      expect((await store.loadOutgoingContent("c", ["o1"])).get("o1")).toEqual(new Uint8Array([9, 9, 9]));
     });
 
     it("rejects a record of another channel without applying any op of the batch", async () => {

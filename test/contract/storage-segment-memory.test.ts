@@ -1,4 +1,4 @@
-import { MemorySegmentStore } from "../../src/core/segmentation/segment-store.js";
+import { MemorySegmentStore } from "../support/memory-segment-store.js";
 import { segmentStoreContract } from "./storage-segment.contract.js";
 
 segmentStoreContract("memory", {

@@ -1,9 +1,9 @@
 /**
- * The `SegmentStore` contract (src/core/segmentation/segment-store.ts), run against every
+ * The `SegmentStore` contract (src/core/ports/segment-store.ts), run against every
  * adapter: test/contract/storage-segment-memory.test.ts and storage-segment-idb.test.ts.
  */
 import { describe, expect, it } from "vitest";
-import type { CompletedRecord, PartialSetRecord, SegmentStore, StoredSegment } from "../../src/core/segmentation/segment-store.js";
+import type { CompletedRecord, PartialSetRecord, SegmentStore, StoredSegment } from "../../src/core/ports/segment-store.js";
 
 export interface SegmentStoreHarness {
   /** A fresh, empty store. */

@@ -3,9 +3,11 @@
  * its settings RPC, read its network status, and drive a channel page.
  */
 import type { Page } from "playwright-core";
-import type { NetworkSettings, NetworkStatus } from "../../src/shared/rpc.js";
+import type { ChannelHandle } from "../../src/shared/api.js";
+import type { NetworkStatus } from "../../src/shared/inspector-views.js";
+import type { NetworkSettings } from "../../src/shared/network-settings.js";
 import type { ExtensionBrowser } from "./browser.js";
-import { connectThroughPrompt, recordEvents } from "./page-helpers.js";
+import { approveSite, openSite, openWindowChannel, recordEvents } from "./page-helpers.js";
 import type { TestServer } from "./test-server.js";
 
 /** An extension page of the profile (the popup), from which worker requests are allowed. */
@@ -48,25 +50,21 @@ export async function channelPage(
   channelId: string,
   options: { key?: string; contentTopic?: string } = {},
 ): Promise<Page> {
-  const page = await browser.context.newPage();
-  await page.goto(server.url(host));
-  await page.waitForFunction(() => !!window.reliableChannel);
-  const approved = await page.evaluate(async () => (await window.reliableChannel!.request({ method: "rc_getPermissions" })).approved);
-  if (!approved) {
-    const { outcome } = await connectThroughPrompt(browser.context, page, { click: "approve", remember: true });
-    if (!outcome.ok) throw new Error(`connect failed: ${JSON.stringify(outcome)}`);
-  } else {
-    await page.evaluate(() => window.reliableChannel!.connect());
-  }
+  const page = await openSite(browser, server, host);
+  if (await approveSite(browser.context, page)) await page.evaluate(() => window.reliableChannel!.connect());
   await recordEvents(page);
-  await page.evaluate(
-    async ({ channelId, key, contentTopic }) => {
-      const channel = await window.reliableChannel!.openChannel({ channelId, ...(key ? { key } : {}), ...(contentTopic ? { contentTopic } : {}) });
-      (window as unknown as { __channel: typeof channel }).__channel = channel;
-    },
-    { channelId, key: options.key, contentTopic: options.contentTopic },
-  );
+  await openWindowChannel(page, channelId, options);
   return page;
+}
+
+/** Send `texts` one after another on the page's `window.__channel`; returns the request ids. */
+export function sendAll(page: Page, texts: string[]): Promise<string[]> {
+  return page.evaluate(async (texts) => {
+    const channel = (window as unknown as { __channel: ChannelHandle }).__channel;
+    const ids: string[] = [];
+    for (const text of texts) ids.push((await channel.send(text)).requestId);
+    return ids;
+  }, texts);
 }
 
 /** Texts of the `message` events the page received, in arrival order. */

@@ -20,7 +20,7 @@ import { startDevnet, type Devnet } from "../../devnet/index.js";
 import type { ChannelHandle } from "../../src/shared/api.js";
 import { waitUntilReady } from "../support/devnet-client.js";
 import { launchWithExtension, stopServiceWorkers, watchWorkerVersions, type ExtensionBrowser } from "./browser.js";
-import { channelPage, diagnose, extensionPage, networkStatus, receivedTexts, setNetwork, statesOf, waitFor, waitForNetwork } from "./network-helpers.js";
+import { channelPage, diagnose, extensionPage, networkStatus, receivedTexts, sendAll, setNetwork, statesOf, waitFor, waitForNetwork } from "./network-helpers.js";
 import { HOST_RESOLVER_RULES, startTestServer, type TestServer } from "./test-server.js";
 
 const FULL = process.env.FULL_E2E === "1";
@@ -57,16 +57,6 @@ describe("extension over a real Waku network (two profiles, local devnet)", () =
     await server?.close();
     await devnet?.stop();
   });
-
-  /** Send `texts` one after another from the page's channel; returns the request ids. */
-  function sendAll(page: Page, texts: string[]): Promise<string[]> {
-    return page.evaluate(async (texts) => {
-      const channel = (window as unknown as ChannelWindow).__channel;
-      const ids: string[] = [];
-      for (const text of texts) ids.push((await channel.send(text)).requestId);
-      return ids;
-    }, texts);
-  }
 
   it(`(1) ${EACH_WAY} messages each way between two profiles: once each, in order, all acknowledged`, async () => {
     const a = await channelPage(alice, server, "chat.test", "e2e-room");

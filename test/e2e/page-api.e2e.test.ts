@@ -7,7 +7,7 @@
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchWithExtension, type ExtensionBrowser } from "./browser.js";
-import { connectThroughPrompt, events, rc, recordEvents } from "./page-helpers.js";
+import { connectThroughPrompt, events, openSite, rc, recordEvents } from "./page-helpers.js";
 import { HOST_RESOLVER_RULES, startTestServer, type TestServer } from "./test-server.js";
 
 describe("page API in Chromium", () => {
@@ -27,12 +27,7 @@ describe("page API in Chromium", () => {
     await server?.close();
   });
 
-  async function open(host: string): Promise<Page> {
-    const page = await browser.context.newPage();
-    await page.goto(server.url(host));
-    await page.waitForFunction(() => !!window.reliableChannel);
-    return page;
-  }
+  const open = (host: string): Promise<Page> => openSite(browser, server, host);
 
   it("(a) a page finds window.reliableChannel, and through requestProvider even when its script runs first", async () => {
     const page = await open("a.test");
@@ -95,7 +90,7 @@ describe("page API in Chromium", () => {
 
   let siteA: Page;
 
-  it("(b) deny -> 4001 and no second prompt until reload; closing the prompt is a deny", async () => {
+  it("(b) deny -> 4001 and no second prompt, even after a reload, until the cooldown is lifted; closing the prompt is a deny", async () => {
     siteA = await open("a.test");
     const denied = await connectThroughPrompt(browser.context, siteA, { click: "deny" });
     expect(denied.promptOrigin).toBe(server.url("a.test", ""));
@@ -111,8 +106,21 @@ describe("page API in Chromium", () => {
     await siteC.close();
   });
 
-  it("(b) approve + remember after a reload -> the API works, and the approval outlives reloads", async () => {
+  it("(b) approve + remember after a reload and an undo in the popup -> the API works, and the approval outlives reloads", async () => {
     await siteA.reload();
+    await siteA.waitForFunction(() => !!window.reliableChannel);
+    // Within the deny's cooldown the reloaded page is refused at once, without a prompt...
+    const promptsBefore = promptsOpened.length;
+    expect(await rc(siteA, "rc_connect")).toMatchObject({ ok: false, code: 4001 });
+    expect(promptsOpened.length).toBe(promptsBefore);
+    // ...until the user lifts the block in the popup.
+    const popup = await browser.context.newPage();
+    await popup.goto(`chrome-extension://${browser.extensionId}/src/popup/index.html`);
+    const blocked = popup.locator(`#blocked-sites li[data-origin="${server.url("a.test", "")}"]`);
+    await blocked.locator("button.unblock").click();
+    await blocked.waitFor({ state: "detached" });
+    await popup.close();
+    await siteA.reload(); // the denied page itself keeps its 4001 until it reloads
     await siteA.waitForFunction(() => !!window.reliableChannel);
     const approved = await connectThroughPrompt(browser.context, siteA, { click: "approve", remember: true }, "test-results/prompt.png");
     expect(approved.outcome).toEqual({ ok: true, value: { origin: server.url("a.test", "") } });
@@ -162,6 +170,39 @@ describe("page API in Chromium", () => {
     expect(await rc(siteB, "rc_openChannel", { channelId: "room-of-b" })).toMatchObject({ ok: true, value: { channelId: "room-of-b" } });
     await siteA2.close();
     await siteB.close();
+  });
+
+  it("(c) bytes cross by structured clone: hostile payloads get 5001 / 5002 within a second, a small view of a huge buffer costs only its bytes", async () => {
+    const outcomes = await siteA.evaluate(async () => {
+      const channel = await window.reliableChannel!.openChannel({ channelId: "room" });
+      const timed = async (data: unknown): Promise<{ code: number | "ok"; ms: number }> => {
+        const started = performance.now();
+        try {
+          await channel.send(data as Uint8Array);
+          return { code: "ok", ms: performance.now() - started };
+        } catch (error) {
+          return { code: (error as { code: number }).code, ms: performance.now() - started };
+        }
+      };
+      const huge = new Uint8Array(64 * 1024 * 1024);
+      return {
+        oversize: await timed(new Uint8Array(10 * 1024 * 1024 + 1)),
+        array: await timed([1, 2, 3]),
+        numericKeys: await timed({ 0: 1, 1: 2, length: 2 }),
+        map: await timed(new Map([[0, 1]])),
+        smallViewOfHugeBuffer: await timed(huge.subarray(1_000, 2_024)),
+        exactMax: await timed(new Uint8Array(10 * 1024 * 1024)),
+      };
+    });
+    expect(outcomes.oversize.code).toBe(5002);
+    expect(outcomes.array.code).toBe(5001);
+    expect(outcomes.numericKeys.code).toBe(5001);
+    expect(outcomes.map.code).toBe(5001);
+    expect(outcomes.smallViewOfHugeBuffer.code).toBe("ok");
+    expect(outcomes.exactMax.code).toBe("ok");
+    for (const name of ["oversize", "array", "numericKeys", "map", "smallViewOfHugeBuffer"] as const) {
+      expect(outcomes[name].ms, name).toBeLessThan(1_000);
+    }
   });
 
   it("(b) revoke in the popup -> the page is told and later calls fail with 4100", async () => {

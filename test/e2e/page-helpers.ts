@@ -4,6 +4,8 @@
  */
 import type { BrowserContext, Page } from "playwright-core";
 import type { MethodName } from "../../src/shared/api.js";
+import type { ExtensionBrowser } from "./browser.js";
+import type { TestServer } from "./test-server.js";
 
 export type CallOutcome = { ok: true; value: unknown } | { ok: false; code: number; name: string; message: string };
 
@@ -69,6 +71,7 @@ export async function connectThroughPrompt(
 ): Promise<{ outcome: CallOutcome; promptOrigin: string }> {
   const promptOpened = context.waitForEvent("page", { predicate: (p) => p.url().includes("/src/prompt/index.html"), timeout: 15_000 });
   const outcome = rc(page, "rc_connect");
+  outcome.catch(() => undefined); // awaited below; this only stops an early rejection counting as unhandled
   const prompt = await promptOpened;
   await prompt.waitForSelector("body[data-ready=true]");
   const promptOrigin = (await prompt.locator("#origin").textContent()) ?? "";
@@ -78,8 +81,41 @@ export async function connectThroughPrompt(
     if (action.remember) await prompt.check("#remember");
     if (screenshotPath) await prompt.screenshot({ path: screenshotPath });
     const closed = prompt.waitForEvent("close");
-    await prompt.click(`#${action.click}`);
+    // The prompt closes itself as it answers, sometimes before Playwright's click returns: a click
+    // that fails only because the page is gone did land (the outcome below says what it did).
+    await prompt.click(`#${action.click}`).catch((error: unknown) => {
+      if (!prompt.isClosed()) throw error;
+    });
     await closed;
   }
   return { outcome: await outcome, promptOrigin };
+}
+
+/** A new page of `host` in the profile, once the page has `window.reliableChannel`. */
+export async function openSite(browser: ExtensionBrowser, server: TestServer, host: string): Promise<Page> {
+  const page = await browser.context.newPage();
+  await page.goto(server.url(host));
+  await page.waitForFunction(() => !!window.reliableChannel);
+  return page;
+}
+
+/** Approves the page's site through the prompt (remembered) unless it already is; returns whether it already was. */
+export async function approveSite(context: BrowserContext, page: Page): Promise<boolean> {
+  const approved = await page.evaluate(async () => (await window.reliableChannel!.request({ method: "rc_getPermissions" })).approved);
+  if (!approved) {
+    const { outcome } = await connectThroughPrompt(context, page, { click: "approve", remember: true });
+    if (!outcome.ok) throw new Error(`connect failed: ${JSON.stringify(outcome)}`);
+  }
+  return approved;
+}
+
+/** Opens `channelId` on the page and keeps its handle as `window.__channel`. */
+export async function openWindowChannel(page: Page, channelId: string, options: { key?: string; contentTopic?: string } = {}): Promise<void> {
+  await page.evaluate(
+    async ({ channelId, key, contentTopic }) => {
+      const channel = await window.reliableChannel!.openChannel({ channelId, ...(key ? { key } : {}), ...(contentTopic ? { contentTopic } : {}) });
+      (window as unknown as { __channel: typeof channel }).__channel = channel;
+    },
+    { channelId, key: options.key, contentTopic: options.contentTopic },
+  );
 }

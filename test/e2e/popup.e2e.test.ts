@@ -10,13 +10,11 @@
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startDevnet, type Devnet } from "../../devnet/index.js";
-import type { ChannelHandle } from "../../src/shared/api.js";
-import type { NetworkSettingsResponse } from "../../src/shared/rpc.js";
+import type { NetworkSettingsResponse } from "../../src/shared/worker-messages.js";
 import { launchWithExtension, stopServiceWorkers, watchWorkerVersions, type ExtensionBrowser } from "./browser.js";
-import { channelPage, extensionPage, setNetwork, waitForNetwork } from "./network-helpers.js";
+import { channelPage, extensionPage, sendAll, setNetwork, waitForNetwork } from "./network-helpers.js";
 import { HOST_RESOLVER_RULES, startTestServer, type TestServer } from "./test-server.js";
 
-type ChannelWindow = { __channel: ChannelHandle };
 const CHANNEL = "popup-room";
 
 describe("toolbar popup (real popup page, devnet, two profiles)", () => {
@@ -33,15 +31,6 @@ describe("toolbar popup (real popup page, devnet, two profiles)", () => {
   const count = (state: string): Promise<string | null> => popup.locator(`${channel()} .counts li[data-state="${state}"]`).getAttribute("data-count");
   const badge = (): Promise<string> => popup.evaluate(() => chrome.action.getBadgeText({}));
   const shot = (name: string): Promise<Buffer> => popup.screenshot({ path: `test-results/popup-${name}.png`, fullPage: true });
-
-  function send(page: Page, texts: string[]): Promise<string[]> {
-    return page.evaluate(async (texts) => {
-      const channel = (window as unknown as ChannelWindow).__channel;
-      const ids: string[] = [];
-      for (const text of texts) ids.push((await channel.send(text)).requestId);
-      return ids;
-    }, texts);
-  }
 
   beforeAll(async () => {
     [devnet, server] = await Promise.all([startDevnet({ nodes: 1 }), startTestServer()]);
@@ -101,7 +90,7 @@ describe("toolbar popup (real popup page, devnet, two profiles)", () => {
   it("messages sent while the network is unreachable show as queued, and on the badge", async () => {
     receiver = await channelPage(bob, server, "chat.test", CHANNEL);
     sender = await channelPage(alice, server, "chat.test", CHANNEL);
-    requestIds = await send(sender, ["one", "two", "three"]);
+    requestIds = await sendAll(sender, ["one", "two", "three"]);
     await expect.poll(() => count("queued"), { timeout: 10_000 }).toBe("3");
     await expect.poll(badge, { timeout: 10_000 }).toMatch(/^[1-9]\d*$/);
     const shown = await popup.locator("#connectivity .pending").getAttribute("data-pending");
@@ -152,7 +141,7 @@ describe("toolbar popup (real popup page, devnet, two profiles)", () => {
     const before = watch.states().length;
     await stopServiceWorkers(cdp);
     await watch.waitForRestart(before, 20_000);
-    const [fourth] = await send(sender, ["four"]);
+    const [fourth] = await sendAll(sender, ["four"]);
     await expect.poll(() => count("acknowledged"), { timeout: 45_000, interval: 500 }).toBe("4");
     expect(await popup.locator(`.recent-request[data-request-id="${fourth}"]`).count()).toBe(1);
     expect(await popup.locator("#worker-status").getAttribute("data-state")).toBe("ok");

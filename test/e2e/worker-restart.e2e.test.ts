@@ -7,7 +7,7 @@ import type { Page } from "playwright-core";
 import type { ChannelHandle } from "../../src/shared/api.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchWithExtension, stopServiceWorkers, watchWorkerVersions, type ExtensionBrowser } from "./browser.js";
-import { connectThroughPrompt, events, recordEvents } from "./page-helpers.js";
+import { approveSite, events, openSite, openWindowChannel, recordEvents } from "./page-helpers.js";
 import { HOST_RESOLVER_RULES, startTestServer, type TestServer } from "./test-server.js";
 
 const BURST = 40;
@@ -25,20 +25,12 @@ describe("service-worker restart in Chromium", () => {
     await server?.close();
   });
 
+  /** Unlike network-helpers' channelPage, a page already approved does not call `connect()`. */
   async function approvedPage(host: string): Promise<Page> {
-    const page = await browser.context.newPage();
-    await page.goto(server.url(host));
-    await page.waitForFunction(() => !!window.reliableChannel);
-    const approved = await page.evaluate(async () => (await window.reliableChannel!.request({ method: "rc_getPermissions" })).approved);
-    if (!approved) {
-      const { outcome } = await connectThroughPrompt(browser.context, page, { click: "approve", remember: true });
-      expect(outcome.ok).toBe(true);
-    }
+    const page = await openSite(browser, server, host);
+    await approveSite(browser.context, page);
     await recordEvents(page);
-    await page.evaluate(async () => {
-      const channel = await window.reliableChannel!.openChannel({ channelId: "restart-room" });
-      (window as unknown as { __channel: typeof channel }).__channel = channel;
-    });
+    await openWindowChannel(page, "restart-room");
     return page;
   }
 

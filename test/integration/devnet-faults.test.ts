@@ -4,14 +4,14 @@
  */
 import { multiaddr } from "@multiformats/multiaddr";
 import { LightPushError, type IDecodedMessage, type LightNode } from "@waku/sdk";
-import { proto_lightpush } from "@waku/proto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { formatShardTopic, LIGHTPUSH_V3_CODEC, startDevnet, type Devnet } from "../../devnet/index.js";
+import { startDevnet, type Devnet } from "../../devnet/index.js";
 import { connectionIds, startLightClient, text, utf8, waitForReconnect, waitUntil } from "../support/devnet-client.js";
-import { frame, startRawPeer, type RawPeer } from "../support/devnet-raw.js";
+import { startRawPeer, type RawPeer } from "../support/devnet-raw.js";
+import { rawLightpushV3 } from "../support/integration-lightpush.js";
 
 const CONTENT_TOPIC = "/devnet-test/1/faults/proto";
 /** Reconnect quickly after a restart (sdk defaults: 10 s / 60 s dial cooldowns). */
@@ -72,14 +72,7 @@ describe("devnet fault knobs", () => {
     const result = await send("rate limited");
     expect(result.failures.map((f) => f.error)).toEqual([LightPushError.REMOTE_PEER_REJECTED]);
 
-    const connection = await raw.connect(devnet.nodes[0]!.multiaddr);
-    const request = proto_lightpush.LightPushRequestV3.encode({
-      requestId: "r-429",
-      pubsubTopic: formatShardTopic(1, 0),
-      message: { payload: utf8("x"), contentTopic: CONTENT_TOPIC, timestamp: BigInt(Date.now()) * 1_000_000n },
-    });
-    const reply = await raw.request(connection, LIGHTPUSH_V3_CODEC, frame(request));
-    const response = proto_lightpush.LightPushResponseV3.decode(reply.frame!);
+    const response = await rawLightpushV3(raw, devnet.nodes[0]!.multiaddr, "r-429", CONTENT_TOPIC);
     expect(response).toMatchObject({ requestId: "r-429", statusCode: 429 });
   });
 

@@ -21,6 +21,7 @@ import {
 } from "../../devnet/index.js";
 import { startLightClient, text, utf8, waitUntil } from "../support/devnet-client.js";
 import { frame, startRawPeer, type RawPeer } from "../support/devnet-raw.js";
+import { lightpushV3Frame } from "../support/integration-lightpush.js";
 
 const CONTENT_TOPIC = "/devnet-test/1/hostile/proto";
 const TOPIC = formatShardTopic(1, 0);
@@ -32,14 +33,7 @@ const GARBAGE = new Uint8Array([0x0f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 
 const nowNs = (): bigint => BigInt(Date.now()) * 1_000_000n;
 
 function v3(message: Partial<proto_lightpush.LightPushRequestV3> = {}): Uint8Array {
-  return frame(
-    proto_lightpush.LightPushRequestV3.encode({
-      requestId: "req",
-      pubsubTopic: TOPIC,
-      message: { payload: utf8("x"), contentTopic: CONTENT_TOPIC, timestamp: nowNs() },
-      ...message,
-    }),
-  );
+  return lightpushV3Frame(CONTENT_TOPIC, message);
 }
 
 describe("devnet under hostile input", () => {

@@ -4,10 +4,10 @@
  */
 import type { IDecodedMessage, LightNode } from "@waku/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { proto_lightpush } from "@waku/proto";
-import { formatShardTopic, LIGHTPUSH_V3_CODEC, startDevnet, type Devnet } from "../../devnet/index.js";
+import { startDevnet, type Devnet } from "../../devnet/index.js";
 import { startLightClient, text, utf8, waitUntil } from "../support/devnet-client.js";
-import { frame, startRawPeer } from "../support/devnet-raw.js";
+import { startRawPeer } from "../support/devnet-raw.js";
+import { rawLightpushV3 } from "../support/integration-lightpush.js";
 
 const CONTENT_TOPIC = "/devnet-test/1/relay/proto";
 const COUNT = 20;
@@ -97,14 +97,7 @@ describe("a node that requires relay peers (requireRelayPeers)", () => {
     const devnet = await startDevnet({ nodes: 1, requireRelayPeers: true });
     const raw = await startRawPeer();
     try {
-      const connection = await raw.connect(devnet.nodes[0]!.multiaddr);
-      const request = proto_lightpush.LightPushRequestV3.encode({
-        requestId: "lonely",
-        pubsubTopic: formatShardTopic(1, 0),
-        message: { payload: utf8("x"), contentTopic: CONTENT_TOPIC, timestamp: BigInt(Date.now()) * 1_000_000n },
-      });
-      const reply = await raw.request(connection, LIGHTPUSH_V3_CODEC, frame(request));
-      expect(proto_lightpush.LightPushResponseV3.decode(reply.frame!)).toMatchObject({ requestId: "lonely", statusCode: 503 });
+      expect(await rawLightpushV3(raw, devnet.nodes[0]!.multiaddr, "lonely", CONTENT_TOPIC)).toMatchObject({ requestId: "lonely", statusCode: 503 });
     } finally {
       await raw.stop();
       await devnet.stop();

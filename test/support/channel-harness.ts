@@ -1,29 +1,33 @@
 /**
  * Builds ChannelManagers for tests: memory stores (or the caller's), the real SDS codec and
- * cipher adapters, real timers with short protocol delays so whole-pipeline tests finish fast.
+ * cipher adapters, virtual time (or real timers, for devnet suites) with short protocol delays so whole-pipeline tests finish fast.
  */
+import { productionCoreAdapters } from "../../src/background/core-adapters.js";
 import { ChannelManager, type ChannelManagerOptions, type ChannelStores } from "../../src/core/channel/channel-manager.js";
-import { MemoryChannelStore } from "../../src/core/channel/channel-store.js";
 import type { OutgoingItem } from "../../src/core/channel/reliable-channel.js";
 import type { ChannelEvent, InboxEntry } from "../../src/core/channel/types.js";
-import { MemoryDeliveryStore } from "../../src/core/delivery/store.js";
-import { systemClock } from "../../src/core/ports/clock.js";
-import { systemScheduler } from "../../src/core/ports/scheduler.js";
 import type { Transport } from "../../src/core/ports/transport.js";
-import { MemoryRateLimitStore } from "../../src/core/ratelimit/store.js";
-import { MemorySegmentStore } from "../../src/core/segmentation/segment-store.js";
-import { keccak256 } from "../../src/crypto/keccak256.js";
-import { WakuSymmetricCipher } from "../../src/crypto/waku-symmetric-cipher.js";
-import { MemorySdsStore } from "../../src/storage/memory-sds-store.js";
-import { WakuSdsCodec } from "../../src/wire/sds-codec.js";
+import { MemoryChannelStore } from "./memory-channel-store.js";
+import { MemoryDeliveryStore } from "./memory-delivery-store.js";
+import { MemoryRateLimitStore } from "./memory-ratelimit-store.js";
+import { MemorySdsStore } from "./memory-sds-store.js";
+import { MemorySegmentStore } from "./memory-segment-store.js";
+import { memoryPendingWork } from "./memory-pending-work.js";
+import { type Clock, systemClock } from "../../src/core/ports/clock.js";
+import { type Scheduler, systemScheduler } from "../../src/core/ports/scheduler.js";
+import type { PayloadCipher } from "../../src/core/crypto/cipher.js";
 
-export function memoryStores(): ChannelStores {
+/** `clock` stamps delivery saves (for pruning); pass the test's virtual clock in core tests. */
+export function memoryStores(clock: Clock = systemClock): ChannelStores {
+  const channels = new MemoryChannelStore();
+  const sds = new MemorySdsStore();
   return {
-    channels: new MemoryChannelStore(),
-    sds: new MemorySdsStore(),
-    delivery: new MemoryDeliveryStore(),
+    channels,
+    sds,
+    delivery: new MemoryDeliveryStore(() => clock.now()),
     segments: new MemorySegmentStore(),
     rateLimit: new MemoryRateLimitStore<OutgoingItem>(),
+    pendingWork: memoryPendingWork(channels, sds),
   };
 }
 
@@ -40,18 +44,24 @@ export const FAST_OPTIONS: ChannelManagerOptions = {
 
 export async function startManager(
   transport: Transport,
-  options: { stores?: ChannelStores; errors?: unknown[]; managerOptions?: ChannelManagerOptions } = {},
+  options: {
+    stores?: ChannelStores;
+    errors?: unknown[];
+    managerOptions?: ChannelManagerOptions;
+    /** Virtual time (test/support/virtual-time.ts) for core tests; real timers otherwise. */
+    time?: { clock: Clock; scheduler: Scheduler; track<T>(work: Promise<T>): Promise<T> };
+  } = {},
 ): Promise<ChannelManager> {
   const errors = options.errors;
+  const adapters = productionCoreAdapters();
   return ChannelManager.start(
     {
-      stores: options.stores ?? memoryStores(),
+      ...adapters,
+      stores: options.stores ?? memoryStores(options.time?.clock),
       transport,
-      clock: systemClock,
-      scheduler: systemScheduler,
-      cipher: new WakuSymmetricCipher(),
-      codec: new WakuSdsCodec(),
-      keccak256,
+      clock: options.time?.clock ?? systemClock,
+      scheduler: options.time?.scheduler ?? systemScheduler,
+      cipher: trackedCipher(adapters.cipher, options.time),
       reportError: (error) => {
         if (errors) errors.push(error);
         else console.error(error);
@@ -59,6 +69,12 @@ export async function startManager(
     },
     options.managerOptions ?? FAST_OPTIONS,
   );
+}
+
+/** Under virtual time, the clock waits for Web Crypto (real thread-pool work) to finish. */
+function trackedCipher(cipher: PayloadCipher, time?: { track<T>(work: Promise<T>): Promise<T> }): PayloadCipher {
+  if (!time) return cipher;
+  return { seal: (plaintext, key) => time.track(cipher.seal(plaintext, key)), open: (sealed, key) => time.track(cipher.open(sealed, key)) };
 }
 
 /** Collects a channel's events for assertions. */
@@ -100,3 +116,7 @@ export async function waitUntil(probe: () => boolean | Promise<boolean>, what: s
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
+
+/** UTF-8 bytes of a test string. */
+export const text = (s: string): Uint8Array => new TextEncoder().encode(s);
+

@@ -1,7 +1,7 @@
 /**
- * Wraps every store of a ChannelManager so the "process" dies at the k-th write: that write and
- * every later one throw, as if the service worker was killed mid-step. The wrapped stores share
- * one counter; the underlying stores keep exactly what committed before the crash.
+ * Wraps every store of a ChannelManager so the "process" dies at the k-th write: that write (in
+ * "after" mode: its reply) and every later one throw, as if the service worker was killed mid-step.
+ * The wrapped stores share one counter; the underlying stores keep exactly what committed before the crash.
  */
 import type { ChannelStores } from "../../src/core/channel/channel-manager.js";
 
@@ -12,7 +12,16 @@ export class CrashError extends Error {
 export class CrashSwitch {
   writes = 0;
   tripped = false;
-  constructor(public crashAtWrite = Number.POSITIVE_INFINITY) {}
+  /** "before": the fatal write does not happen; "after": it lands but its caller never hears back. */
+  constructor(
+    public crashAtWrite = Number.POSITIVE_INFINITY,
+    readonly mode: "before" | "after" = "before",
+  ) {}
+
+  /** True if the next write is the fatal one and lands before the crash. */
+  landsThenDies(): boolean {
+    return this.mode === "after" && !this.tripped && this.writes + 1 >= this.crashAtWrite;
+  }
 
   /** Call before each write; throws on the fatal one and after. */
   check(): void {
@@ -35,6 +44,14 @@ export function crashable(stores: ChannelStores, crash: CrashSwitch): ChannelSto
         const method = value as (...args: unknown[]) => unknown;
         if (typeof property === "string" && writeMethods.includes(property)) {
           return (...args: unknown[]) => {
+            if (crash.landsThenDies()) {
+              crash.writes++;
+              crash.tripped = true;
+              const landed = Promise.resolve(method.apply(object, args));
+              return landed.then(() => {
+                throw new CrashError(`crashed after write ${crash.writes} landed`);
+              });
+            }
             crash.check();
             return method.apply(object, args);
           };

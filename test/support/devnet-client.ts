@@ -1,7 +1,7 @@
 /**
  * Test helpers: real @waku/sdk light nodes connected to a devnet.
  *
- * How a light node must be configured for the devnet (DESIGN.md §3):
+ * How a light node must be configured for the devnet (docs/architecture.md, README "The local Waku network"):
  * - `libp2p: { filterMultiaddrs: false }`: the sdk drops ws:// (non-TLS) addresses otherwise;
  * - `defaultBootstrap: false` and a direct `libp2p.dial(multiaddr)`: no DNS discovery (no
  *   internet) and no 1 s bootstrap delay. (`WakuNode.dial` also works but leaves an unused

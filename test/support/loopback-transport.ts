@@ -21,22 +21,12 @@
  */
 import { createHash } from "node:crypto";
 
-import type {
-  Availability,
-  DeliveryMethod,
-  IncomingWakuMessage,
-  OutgoingWakuMessage,
-  PublishFailureReason,
-  PublishResult,
-  StoreQuery,
-  Transport,
-  Unsubscribe,
-} from "../../src/core/ports/transport.js";
 import type { Clock } from "../../src/core/ports/clock.js";
+import type { Availability, DeliveryMethod, IncomingWakuMessage, OutgoingWakuMessage, PublishFailureReason, PublishResult, StoreQuery, Transport, Unsubscribe } from "../../src/core/ports/transport.js";
+import { WAKU_MAX_MESSAGE_BYTES } from "../../src/shared/limits.js";
+import { seededRandom } from "./seeded-random.js";
 
 export const LOOPBACK_PUBSUB_TOPIC = "/waku/2/rs/1/0";
-/** 150 KiB, the 64/WAKU2-NETWORK limit for a whole Waku message. */
-export const WAKU_MAX_MESSAGE_BYTES = 150 * 1024;
 
 export interface LoopbackNetworkOptions {
   clock?: Clock;
@@ -49,18 +39,6 @@ export interface LoopbackNetworkOptions {
   maxMessageBytes?: number;
   /** Default page size of time queries when the query names none. */
   defaultPageSize?: number;
-}
-
-/** Deterministic 32-bit PRNG (mulberry32), enough for test fault injection. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export function wakuMessageHash(pubsubTopic: string, message: OutgoingWakuMessage & { timestampNs: bigint }): string {
@@ -97,7 +75,7 @@ export class LoopbackNetwork {
 
   constructor(options: LoopbackNetworkOptions = {}) {
     this.clock = options.clock ?? { now: () => Date.now() };
-    this.random = options.random ?? seededRandom(1);
+    this.random = options.random ?? seededRandom(1).unit;
     this.dropRate = options.dropRate ?? 0;
     this.pubsubTopic = options.pubsubTopic ?? LOOPBACK_PUBSUB_TOPIC;
     this.maxMessageBytes = options.maxMessageBytes ?? WAKU_MAX_MESSAGE_BYTES;

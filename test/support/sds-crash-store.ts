@@ -3,7 +3,8 @@
  * happen ("before") or happens but the caller never hears back ("after"); from then on every
  * call fails, as if the worker were gone. A new wrapper over the same inner store is the restart.
  */
-import type { SdsChannelSnapshot, SdsStore, SdsWriteBatch } from "../../src/core/storage/sds-store.js";
+import type { SdsChannelSnapshot, SdsLoadOptions, SdsStore, SdsWriteBatch } from "../../src/core/ports/sds-store.js";
+import type { MessageId } from "../../src/core/sds/types.js";
 
 export class SimulatedCrash extends Error {
   constructor() {
@@ -27,9 +28,14 @@ export class CrashingStore implements SdsStore {
     if (this.crashed) throw new SimulatedCrash();
   }
 
-  async load(channelId: string): Promise<SdsChannelSnapshot | undefined> {
+  async load(channelId: string, options?: SdsLoadOptions): Promise<SdsChannelSnapshot | undefined> {
     this.alive();
-    return this.inner.load(channelId);
+    return this.inner.load(channelId, options);
+  }
+
+  async loadOutgoingContent(channelId: string, messageIds: readonly MessageId[]): Promise<Map<MessageId, Uint8Array>> {
+    this.alive();
+    return this.inner.loadOutgoingContent(channelId, messageIds);
   }
 
   async commit(batch: SdsWriteBatch): Promise<void> {

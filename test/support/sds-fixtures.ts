@@ -2,9 +2,9 @@
 import type { Clock } from "../../src/core/ports/clock.js";
 import { SdsChannel } from "../../src/core/sds/channel.js";
 import type { SdsParamsInput } from "../../src/core/sds/params.js";
-import { seededRandom } from "../../src/core/sds/random.js";
-import type { SdsStore } from "../../src/core/storage/sds-store.js";
-import { MemorySdsStore } from "../../src/storage/memory-sds-store.js";
+import type { SdsStore } from "../../src/core/ports/sds-store.js";
+import { MemorySdsStore } from "./memory-sds-store.js";
+import { seededRandom } from "./seeded-random.js";
 import { WakuSdsCodec } from "../../src/wire/sds-codec.js";
 
 export class ManualClock implements Clock {

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { BackendEvent } from "../../src/background/channel-backend.js";
-import { MemoryChannelBackend } from "../../src/background/memory-backend.js";
+import { MemoryChannelBackend } from "../support/memory-channel-backend.js";
 
 const A = "http://a.test";
 const B = "http://b.test";

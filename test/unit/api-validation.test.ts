@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_MESSAGES_LIMIT, validateCall } from "../../src/background/validate.js";
 import { MAX_PAYLOAD_BYTES } from "../../src/shared/api.js";
-import { bytesToBase64 } from "../../src/shared/rpc.js";
 
 function rejection(method: string, params: unknown): { name: string; code: number; message: string } {
   try {
@@ -42,22 +41,56 @@ describe("validateCall: every page argument is hostile", () => {
     expect(rejection("rc_connect", "yes")).toMatchObject({ name: "InvalidParams" });
   });
 
-  it("decodes payloads up to 10 MiB and refuses larger ones before decoding", () => {
-    const ok = validateCall("rc_send", { channelId: "c", data: bytesToBase64(new Uint8Array(MAX_PAYLOAD_BYTES)) });
+  it("takes payloads as Uint8Array up to 10 MiB, as structured clone delivers them", () => {
+    const max = new Uint8Array(MAX_PAYLOAD_BYTES);
+    const ok = validateCall("rc_send", { channelId: "c", data: structuredClone(max) });
     expect(ok.method === "rc_send" && ok.params.payload.length).toBe(MAX_PAYLOAD_BYTES);
-    const tooLarge = rejection("rc_send", { channelId: "c", data: "A".repeat(Math.ceil((MAX_PAYLOAD_BYTES + 1) / 3) * 4) });
+  });
+
+  it("refuses oversize bytes with 5002 at once, without copying them", () => {
+    const started = performance.now();
+    const tooLarge = rejection("rc_send", { channelId: "c", data: new Uint8Array(MAX_PAYLOAD_BYTES + 1) });
     expect(tooLarge).toMatchObject({ name: "PayloadTooLarge", code: 5002, data: { limit: MAX_PAYLOAD_BYTES } });
-    expect(rejection("rc_send", { channelId: "c", data: "not base64!" })).toMatchObject({ name: "InvalidParams" });
-    expect(rejection("rc_send", { channelId: "c", data: { 0: 1, 1: 2 } })).toMatchObject({ name: "InvalidParams" });
+    const huge = rejection("rc_send", { channelId: "c", data: new Uint8Array(64 * 1024 * 1024) });
+    expect(huge).toMatchObject({ code: 5002 });
+    expect(performance.now() - started).toBeLessThan(1_000);
+  });
+
+  it("refuses anything structured clone carries that is not a Uint8Array with 5001", () => {
+    for (const data of [
+      "text", // the bridge encodes text; a string here did not come through it
+      [1, 2, 3],
+      { 0: 1, 1: 2, length: 2 }, // what JSON made of bytes
+      new ArrayBuffer(4),
+      new Uint16Array(2),
+      new Int8Array(2),
+      new DataView(new ArrayBuffer(2)),
+      new Uint8Array(new SharedArrayBuffer(4)),
+      new Map([[0, 1]]),
+      new Date(),
+      null,
+      42,
+    ]) {
+      const error = rejection("rc_send", { channelId: "c", data });
+      expect(error).toMatchObject({ name: "InvalidParams", code: 5001 });
+      expect(error.message.length).toBeLessThan(300);
+    }
     expect(rejection("rc_send", { channelId: "c" })).toMatchObject({ name: "InvalidParams" });
   });
 
+  it("keeps only the bytes of a view, never the buffer around it", () => {
+    const buffer = new Uint8Array(1_000).fill(9);
+    const call = validateCall("rc_send", { channelId: "c", data: buffer.subarray(100, 110) });
+    expect(call.method === "rc_send" && call.params.payload.buffer.byteLength).toBe(10);
+  });
+
   it("checks send options", () => {
-    const call = validateCall("rc_send", { channelId: "c", data: "", ephemeral: true, idempotencyKey: "order:42" });
+    const data = new Uint8Array();
+    const call = validateCall("rc_send", { channelId: "c", data, ephemeral: true, idempotencyKey: "order:42" });
     expect(call).toMatchObject({ params: { ephemeral: true, idempotencyKey: "order:42", payload: new Uint8Array() } });
-    expect(rejection("rc_send", { channelId: "c", data: "", ephemeral: "yes" })).toMatchObject({ name: "InvalidParams" });
-    expect(rejection("rc_send", { channelId: "c", data: "", idempotencyKey: "a/b" })).toMatchObject({ name: "InvalidParams" });
-    expect(rejection("rc_send", { channelId: "c", data: "", idempotencyKey: "k".repeat(129) })).toMatchObject({ name: "InvalidParams" });
+    expect(rejection("rc_send", { channelId: "c", data, ephemeral: "yes" })).toMatchObject({ name: "InvalidParams" });
+    expect(rejection("rc_send", { channelId: "c", data, idempotencyKey: "a/b" })).toMatchObject({ name: "InvalidParams" });
+    expect(rejection("rc_send", { channelId: "c", data, idempotencyKey: "k".repeat(129) })).toMatchObject({ name: "InvalidParams" });
   });
 
   it("checks channel options: topic shape, 32-byte hex key, participant id", () => {
@@ -77,6 +110,14 @@ describe("validateCall: every page argument is hostile", () => {
       expect(rejection("rc_openChannel", { channelId: "c", key })).toMatchObject({ name: "InvalidParams" });
     }
     expect(rejection("rc_openChannel", { channelId: "c", participantId: "a b" })).toMatchObject({ name: "InvalidParams" });
+  });
+
+  it("checks a channel's retention: integers within CHANNEL_RETENTION_BOUNDS, known fields only", () => {
+    const call = validateCall("rc_openChannel", { channelId: "c", retention: { maxMessages: 50 } });
+    expect(call).toMatchObject({ params: { retention: { maxMessages: 50, maxAgeMs: 7 * 24 * 3_600_000 } } });
+    for (const retention of [{ maxMessages: 0 }, { maxMessages: 10_001 }, { maxMessages: 1.5 }, { maxAgeMs: 59_999 }, { maxAgeMs: "1" }, { keep: 1 }, [], "all", null]) {
+      expect(rejection("rc_openChannel", { channelId: "c", retention })).toMatchObject({ name: "InvalidParams", code: 5001 });
+    }
   });
 
   it("checks message queries", () => {

@@ -10,7 +10,8 @@ import { describe, expect, it } from "vitest";
 import type { ChannelManager } from "../../src/core/channel/channel-manager.js";
 import type { ReliableChannel } from "../../src/core/channel/reliable-channel.js";
 import { LoopbackNetwork } from "../support/loopback-transport.js";
-import { EventLog, memoryStores, startManager, waitUntil } from "../support/channel-harness.js";
+import { EventLog, memoryStores, startManager } from "../support/channel-harness.js";
+import { VirtualTime } from "../support/virtual-time.js";
 import { CrashSwitch, crashable } from "../support/crash-stores.js";
 
 const TOPIC = "/rc-crash/1/room/proto";
@@ -37,13 +38,14 @@ interface Outcome {
 }
 
 async function scenario(crashAtWrite: number): Promise<Outcome> {
-  const network = new LoopbackNetwork({ dropRate: 0 });
-  const storage = memoryStores();
+  const time = new VirtualTime();
+  const network = new LoopbackNetwork({ dropRate: 0, clock: time.clock });
+  const storage = memoryStores(time.clock);
   const crash = new CrashSwitch(crashAtWrite);
   const managers: ChannelManager[] = [];
   const ignore = (): void => undefined;
   try {
-    const bob = await startManager(network.createNode(), { managerOptions: MANAGER_OPTIONS });
+    const bob = await startManager(network.createNode(), { time, managerOptions: MANAGER_OPTIONS });
     managers.push(bob);
     const b = await bob.openChannel({ channelId: "room", contentTopic: TOPIC, participantId: "bob" });
     const bobLog = new EventLog();
@@ -62,15 +64,15 @@ async function scenario(crashAtWrite: number): Promise<Outcome> {
     let a: ReliableChannel | undefined;
     // Phase 1: everything until the crash (or the end if k is past the scenario).
     try {
-      alice = await startManager(aliceNode, { stores: crashable(storage, crash), errors: [], managerOptions: MANAGER_OPTIONS });
+      alice = await startManager(aliceNode, { time, stores: crashable(storage, crash), errors: [], managerOptions: MANAGER_OPTIONS });
       a = await alice.openChannel({ channelId: "room", contentTopic: TOPIC, participantId: "alice" });
       for (const name of ALICE_SENDS) {
         await a.send(name === "large" ? LARGE : text(name));
         accepted.push(name);
       }
       await sendReplies();
-      await waitUntil(() => crash.tripped || bobLog.messages.length === ALICE_SENDS.length, "bob to receive", 10_000);
-      await new Promise((resolve) => setTimeout(resolve, 150)); // acks, syncs and store checks run
+      await time.waitUntil(() => crash.tripped || bobLog.messages.length === ALICE_SENDS.length, "bob to receive", 10_000);
+      await time.advance(150); // acks, syncs and store checks run
     } catch (error) {
       if (!crash.tripped) throw error;
     }
@@ -81,7 +83,7 @@ async function scenario(crashAtWrite: number): Promise<Outcome> {
       await alice?.stop().catch(ignore);
       // Phase 2: restart from what committed; the app re-sends what was never accepted.
       aliceNode = network.createNode();
-      alice = await startManager(aliceNode, { stores: storage, managerOptions: MANAGER_OPTIONS });
+      alice = await startManager(aliceNode, { time, stores: storage, managerOptions: MANAGER_OPTIONS });
       a = alice.channel("room") ?? (await alice.openChannel({ channelId: "room", contentTopic: TOPIC, participantId: "alice" }));
       for (const name of ALICE_SENDS.slice(accepted.length)) {
         await a.send(name === "large" ? LARGE : text(name));
@@ -91,10 +93,10 @@ async function scenario(crashAtWrite: number): Promise<Outcome> {
     // Bob replies even if alice died before he got to it (his replies reach her from the store).
     await sendReplies();
     managers.push(alice as ChannelManager);
-    await waitUntil(() => bobLog.messages.length >= accepted.length, "bob to receive every accepted message", 15_000);
+    await time.waitUntil(() => bobLog.messages.length >= accepted.length, "bob to receive every accepted message", 15_000);
     const channel = a as ReliableChannel;
-    await waitUntil(async () => (await channel.messages(0)).messages.length >= 2, "alice to receive bob's replies", 15_000);
-    await new Promise((resolve) => setTimeout(resolve, 200)); // room for duplicates to show up
+    await time.waitUntil(async () => (await channel.messages(0)).messages.length >= 2, "alice to receive bob's replies", 15_000);
+    await time.advance(200); // room for duplicates to show up
     const atAlice = (await channel.messages(0)).messages.map((m) => label(m.payload));
     return { accepted, atBob: bobLog.messages.map((m) => label(m.payload)), atAlice, totalWrites };
   } finally {

@@ -6,34 +6,35 @@
  * 20,000 cases per channel in CI; FULL_FUZZ=1 runs 100,000.
  */
 import fc from "fast-check";
-import { afterEach, describe, expect, it } from "vitest";
-import type { ChannelManager } from "../../src/core/channel/channel-manager.js";
+import { beforeEach, describe, expect, it } from "vitest";
 import type { ReliableChannel } from "../../src/core/channel/reliable-channel.js";
 import { SEGMENT_META } from "../../src/core/channel/wire-marker.js";
 import type { IncomingWakuMessage } from "../../src/core/ports/transport.js";
-import { EventLog, startManager, waitUntil } from "../support/channel-harness.js";
+import { EventLog, startManager, text } from "../support/channel-harness.js";
+import { stopAfterEach } from "../support/stop-after-each.js";
+import { VirtualTime } from "../support/virtual-time.js";
 import { LoopbackNetwork } from "../support/loopback-transport.js";
 
 const RUNS = process.env.FULL_FUZZ === "1" ? 100_000 : 20_000;
 const KEY = new Uint8Array(32).fill(9);
-const text = (s: string): Uint8Array => new TextEncoder().encode(s);
 
 function incoming(contentTopic: string, payload: Uint8Array, version: number, meta?: Uint8Array): IncomingWakuMessage {
   return { contentTopic, pubsubTopic: "/waku/2/rs/1/0", payload, version, timestampNs: 1n, messageHash: "ab".repeat(32), ...(meta ? { meta } : {}) };
 }
 
 describe("hostile payloads into the incoming pipeline", () => {
-  const managers: ChannelManager[] = [];
-  afterEach(async () => {
-    await Promise.all(managers.splice(0).map((m) => m.stop()));
+  const managers = stopAfterEach();
+  let time: VirtualTime;
+  beforeEach(() => {
+    time = new VirtualTime();
   });
 
   async function rig(
     key?: Uint8Array,
   ): Promise<{ channel: ReliableChannel; peer: ReliableChannel; log: EventLog; topic: string; network: LoopbackNetwork }> {
-    const network = new LoopbackNetwork();
+    const network = new LoopbackNetwork({ clock: time.clock });
     const topic = key ? "/rc-fuzz/1/enc/proto" : "/rc-fuzz/1/plain/proto";
-    const [target, sender] = await Promise.all([startManager(network.createNode()), startManager(network.createNode())]);
+    const [target, sender] = await Promise.all([startManager(network.createNode(), { time }), startManager(network.createNode(), { time })]);
     managers.push(target, sender);
     const params = { channelId: "fuzz", contentTopic: topic, ...(key ? { key } : {}) };
     const channel = await target.openChannel({ ...params, participantId: "target" });
@@ -48,7 +49,7 @@ describe("hostile payloads into the incoming pipeline", () => {
       const { channel, peer, log, topic, network } = await rig(encrypted ? KEY : undefined);
       // A valid message to mutate: exactly what the peer put on the wire (sealed SDS, or SDS).
       await peer.send(text("seed"));
-      await waitUntil(() => log.messages.length === 1, "the seed message");
+      await time.waitUntil(() => log.messages.length === 1, "the seed message");
       const seed = (network.published.find((m) => m.contentTopic === topic) as IncomingWakuMessage).payload;
       expect(seed.length).toBeGreaterThan(20);
       const payloads = fc.oneof(
@@ -75,7 +76,7 @@ describe("hostile payloads into the incoming pipeline", () => {
       }
       expect(log.dropped.length).toBeGreaterThan(RUNS / 2);
       await peer.send(text("still works"));
-      await waitUntil(() => log.texts().includes("still works"), "a real message after the fuzzing");
+      await time.waitUntil(() => log.texts().includes("still works"), "a real message after the fuzzing");
     }, 300_000);
   }
 });

@@ -5,60 +5,16 @@
  */
 import "fake-indexeddb/auto";
 import { afterEach, describe, expect, it } from "vitest";
-import type { ChannelManager } from "../../src/core/channel/channel-manager.js";
 import type { BackendEvent } from "../../src/background/channel-backend.js";
-import { CoreChannelBackend, parseCursor, toApiStatus, type ChannelEngine } from "../../src/background/core-backend.js";
-import { openIdbStores, type IdbStores } from "../../src/storage/idb-stores.js";
-import { FAST_OPTIONS, startManager, waitUntil } from "../support/channel-harness.js";
+import { CoreChannelBackend, parseCursor, toApiStatus } from "../../src/background/core-backend.js";
+import { openIdbStores } from "../../src/storage/idb-stores.js";
+import { TestEngine } from "../support/backend-engine.js";
+import { waitUntil } from "../support/channel-harness.js";
 import { LoopbackNetwork, type LoopbackTransport } from "../support/loopback-transport.js";
 
 const A = "https://a.example";
 const B = "https://b.example";
 let dbCounter = 0;
-
-/** The smallest engine: one manager on IndexedDB stores, restartable on the same stores. */
-class TestEngine implements ChannelEngine {
-  private current: Promise<ChannelManager> | undefined;
-  private readonly listeners = new Set<(manager: ChannelManager) => void>();
-  starts = 0;
-
-  constructor(
-    readonly stores: IdbStores,
-    private readonly transport: LoopbackTransport,
-  ) {}
-
-  ready(): Promise<void> {
-    return this.manager().then(() => undefined);
-  }
-  manager(): Promise<ChannelManager> {
-    this.current ??= startManager(this.transport, { stores: this.stores, managerOptions: FAST_OPTIONS }).then((manager) => {
-      this.starts++;
-      for (const listener of this.listeners) listener(manager);
-      return manager;
-    });
-    return this.current;
-  }
-  onManagerStarted(listener: (manager: ChannelManager) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-  async sites() {
-    return this.stores.sites;
-  }
-  lastInboxCursor(channelId: string): Promise<number> {
-    return this.stores.channels.lastInboxCursor(channelId);
-  }
-  async restart(): Promise<void> {
-    const old = await this.current;
-    this.current = undefined;
-    await old?.stop();
-    await this.manager();
-  }
-  async stop(): Promise<void> {
-    await (await this.current)?.stop();
-    this.stores.close();
-  }
-}
 
 const engines: TestEngine[] = [];
 afterEach(async () => {
@@ -91,7 +47,7 @@ describe("CoreChannelBackend", () => {
     const bob = await profile(network);
     const infoA = await alice.backend.openChannel(A, { channelId: "room" });
     const infoB = await bob.backend.openChannel(A, { channelId: "room" });
-    expect(infoA).toEqual({ channelId: "room", contentTopic: "/reliable-channel/1/room/proto", participantId: infoA.participantId, encrypted: false, cursor: null });
+    expect(infoA).toEqual({ channelId: "room", contentTopic: "/reliable-channel/1/room/proto", participantId: infoA.participantId, encrypted: false, cursor: null, retention: { maxMessages: 1_000, maxAgeMs: 7 * 24 * 3_600_000 } });
     expect(infoB.participantId).not.toBe(infoA.participantId);
     const atBob = collect(bob.backend, A, "room");
     const atAlice = collect(alice.backend, A, "room");
@@ -118,6 +74,26 @@ describe("CoreChannelBackend", () => {
     expect((await bob.backend.messages(A, "room", { since: "5", limit: 10 })).cursor).toBe("5");
     expect((await bob.backend.messages(A, "room", { since: "not-ours", limit: 10 })).messages).toHaveLength(5);
     expect((await bob.backend.openChannel(A, { channelId: "room" })).cursor).toBe("5");
+  });
+
+  it("retention set at open is validated, shown in ChannelInfo, and a page behind it is told older messages were dropped", async () => {
+    const network = new LoopbackNetwork();
+    const alice = await profile(network);
+    const bob = await profile(network);
+    await expect(bob.backend.openChannel(A, { channelId: "room", retention: { maxMessages: 0 } })).rejects.toMatchObject({ name: "InvalidParams", code: 5001 });
+    await alice.backend.openChannel(A, { channelId: "room" });
+    const info = await bob.backend.openChannel(A, { channelId: "room", retention: { maxMessages: 2 } });
+    expect(info.retention).toEqual({ maxMessages: 2, maxAgeMs: 7 * 24 * 3_600_000 });
+    const atBob = collect(bob.backend, A, "room");
+    for (let i = 0; i < 5; i++) await alice.backend.send(A, "room", text(`m${i}`), {});
+    await waitUntil(() => texts(atBob).length === 5, "bob receives");
+    const behind = await bob.backend.messages(A, "room", { since: null, limit: 10 });
+    expect(behind).toMatchObject({ dropped: true, firstCursor: "4", cursor: "5" });
+    expect(behind.messages.map((m) => m.cursor)).toEqual(["4", "5"]);
+    const current = await bob.backend.messages(A, "room", { since: "3", limit: 10 });
+    expect(current).toMatchObject({ dropped: false, firstCursor: "4" });
+    // Re-opening with another setting replaces it.
+    expect((await bob.backend.openChannel(A, { channelId: "room", retention: { maxMessages: 50 } })).retention.maxMessages).toBe(50);
   });
 
   it("a channel id belongs to the first origin that opens it: others get ChannelInUse and see nothing of it", async () => {
@@ -189,6 +165,15 @@ describe("CoreChannelBackend", () => {
     await waitUntil(() => texts(atBob).includes("queued while offline"), "delivery after the restart", 15_000);
     await waitUntil(() => atAlice.some((e) => e.type === "status" && e.status.requestId === requestId && e.status.state === "acknowledged"), "ack event after restart", 15_000);
     expect(texts(atBob)).toEqual(["queued while offline"]);
+  });
+
+  it("an engine restart loads at once the channels pages have open (lazy loading is only for channels nobody looks at)", async () => {
+    const network = new LoopbackNetwork();
+    const bob = await profile(network);
+    await bob.backend.openChannel(A, { channelId: "watched" });
+    await bob.engine.restart(); // e.g. new network settings: the page keeps its channel open
+    const loaded = async (): Promise<string[]> => (await bob.engine.manager()).listChannels().map((c) => c.id);
+    await waitUntil(async () => (await loaded()).includes("watched"), "the watched channel loaded after the restart", 5_000);
   });
 
   it("maps every core status", () => {

@@ -112,3 +112,57 @@ describe("openOrDrop", () => {
     expect(stats.decryptFailures).toBe(0);
   });
 });
+
+describe("WakuSymmetricCipher: imported keys", () => {
+  /** WebCrypto that counts raw key imports. */
+  function countingSubtle(): { subtle: SubtleCrypto; imports: () => number } {
+    let imports = 0;
+    const real = crypto.subtle;
+    const subtle = new Proxy(real, {
+      get(target, property) {
+        if (property === "importKey") {
+          return (...args: Parameters<SubtleCrypto["importKey"]>) => {
+            imports++;
+            return (target.importKey as (...a: unknown[]) => Promise<CryptoKey>).apply(target, args);
+          };
+        }
+        const value: unknown = Reflect.get(target, property, target);
+        return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    return { subtle, imports: () => imports };
+  }
+
+  it("imports each channel key once, whatever the number of seals and opens", async () => {
+    const { subtle, imports } = countingSubtle();
+    const counted = new WakuSymmetricCipher({ subtle });
+    const [k1, k2] = [generateSymmetricKey(), generateSymmetricKey()];
+    const sealed = await Promise.all(Array.from({ length: 20 }, (_, i) => counted.seal(bytes(`m${i}`), i % 2 ? k1 : k2)));
+    for (const [i, payload] of sealed.entries()) expect(await counted.open(payload, i % 2 ? k1 : k2)).toEqual(bytes(`m${i}`));
+    // A copy of the key's bytes is the same key.
+    expect(await counted.open(await counted.seal(bytes("x"), k1.slice()), k1)).toEqual(bytes("x"));
+    expect(imports()).toBe(2);
+  });
+
+  it("keeps a bounded number of keys, least recently used out first", async () => {
+    const { subtle, imports } = countingSubtle();
+    const counted = new WakuSymmetricCipher({ subtle, maxCachedKeys: 2 });
+    const [a, b, c] = [generateSymmetricKey(), generateSymmetricKey(), generateSymmetricKey()];
+    await counted.seal(bytes("1"), a);
+    await counted.seal(bytes("2"), b);
+    await counted.seal(bytes("3"), a); // a is now the most recent
+    await counted.seal(bytes("4"), c); // evicts b
+    expect(imports()).toBe(3);
+    await counted.seal(bytes("5"), a);
+    expect(imports()).toBe(3);
+    await counted.seal(bytes("6"), b);
+    expect(imports()).toBe(4);
+  });
+
+  it("still refuses the wrong key after the right one was cached", async () => {
+    const key = generateSymmetricKey();
+    const sealed = await cipher.seal(bytes("secret"), key);
+    await expectDecode(cipher.open(sealed, generateSymmetricKey()));
+    expect(await cipher.open(sealed, key)).toEqual(bytes("secret"));
+  });
+});

@@ -2,16 +2,15 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 
 import {
   DeliveryService,
-  MemoryDeliveryStore,
   backoffDelayMs,
   planMethods,
   type DeliveryEvent,
   type DeliveryOptions,
 } from "../../src/core/delivery/index.js";
-import { systemClock } from "../../src/core/ports/clock.js";
-import { systemScheduler } from "../../src/core/ports/scheduler.js";
 import type { OutgoingWakuMessage } from "../../src/core/ports/transport.js";
+import { MemoryDeliveryStore } from "../support/memory-delivery-store.js";
 import { LoopbackNetwork, type LoopbackTransport } from "../support/loopback-transport.js";
+import { VirtualTime } from "../support/virtual-time.js";
 
 const TOPIC = "/reliable-channel/1/test/proto";
 const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
@@ -31,19 +30,20 @@ interface Rig {
 }
 
 const services: DeliveryService[] = [];
+let time: VirtualTime;
 
 async function rig(options: Partial<DeliveryOptions> = {}, setup?: (node: LoopbackTransport) => void, reuse?: Partial<Rig>): Promise<Rig> {
-  const network = reuse?.network ?? new LoopbackNetwork({ clock: systemClock });
+  const network = reuse?.network ?? new LoopbackNetwork({ clock: time.clock });
   const node = reuse?.node ?? network.createNode();
   setup?.(node);
-  const store = reuse?.store ?? new MemoryDeliveryStore();
+  const store = reuse?.store ?? new MemoryDeliveryStore(() => time.now());
   const errors: unknown[] = [];
   const service = new DeliveryService(
     {
       transport: node,
       store,
-      clock: systemClock,
-      scheduler: systemScheduler,
+      clock: time.clock,
+      scheduler: time.scheduler,
       hashMessage: (m) => node.messageHash(m),
       random: () => 0.5,
       reportError: (e) => errors.push(e),
@@ -58,17 +58,15 @@ async function rig(options: Partial<DeliveryOptions> = {}, setup?: (node: Loopba
 }
 
 const flush = async (): Promise<void> => {
-  await vi.advanceTimersByTimeAsync(0);
+  await time.advance(0);
 };
 
 beforeEach(() => {
-  vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
-  vi.setSystemTime(new Date("2025-01-01T00:00:00Z"));
+  time = new VirtualTime(); // 2025-01-01T00:00:00Z
 });
 
 afterEach(async () => {
   for (const service of services.splice(0)) await service.stop();
-  vi.useRealTimers();
 });
 
 describe("method plan", () => {
@@ -99,7 +97,7 @@ describe("DeliveryService", () => {
     expect(node.publishLog.map((p) => p.method)).toEqual(["relay"]);
     expect(events).toEqual([{ type: "propagated", messageHash: task.messageHash, method: "relay", peers: 6, willCheckStore: true }]);
     expect(node.storeQueries).toHaveLength(0);
-    await vi.advanceTimersByTimeAsync(3_000);
+    await time.advance(3_000);
     expect(node.storeQueries).toEqual([{ kind: "hashes", contentTopic: TOPIC, messageHashes: [task.messageHash] }]);
     expect(events.at(-1)).toEqual({ type: "stored", messageHash: task.messageHash });
     expect((await store.get(task.messageHash))?.state).toBe("stored");
@@ -114,12 +112,12 @@ describe("DeliveryService", () => {
       void store.get(event.messageHash).then((t) => seen.push(`${event.type}:${t?.state}`));
     });
     await service.send(message("durable"));
-    await vi.advanceTimersByTimeAsync(3_000);
+    await time.advance(3_000);
     expect(seen).toEqual(["propagated:propagated", "stored:stored"]);
   });
 
   it("puts a freshly stamped message on the wire while its task is written, and applies the outcome once durable", async () => {
-    const store = new MemoryDeliveryStore();
+    const store = new MemoryDeliveryStore(() => time.now());
     let reads = 0;
     const get = store.get.bind(store);
     store.get = (hash) => {
@@ -175,7 +173,7 @@ describe("DeliveryService", () => {
   it("settles as propagated without a store check when no store node is reachable", async () => {
     const { service, events, node } = await rig({}, (n) => n.setAvailability({ store: false }));
     const task = await service.send(message("unverifiable"));
-    await vi.advanceTimersByTimeAsync(60_000);
+    await time.advance(60_000);
     expect(events).toEqual([expect.objectContaining({ type: "propagated", willCheckStore: false })]);
     expect(node.storeQueries).toHaveLength(0);
     expect(await service.get(task.messageHash)).toMatchObject({ state: "propagated", settled: true });
@@ -184,11 +182,11 @@ describe("DeliveryService", () => {
   it("deletes settled tasks from its store once they are past the retention, keeping recent and unsettled ones", async () => {
     const { service, store } = await rig({ settledRetentionMs: 10 * 60_000, pruneIntervalMs: 5 * 60_000 });
     const old = await service.send(message("old"));
-    await vi.advanceTimersByTimeAsync(3_000); // stored: settled
+    await time.advance(3_000); // stored: settled
     expect(store.size()).toBe(1);
-    await vi.advanceTimersByTimeAsync(11 * 60_000);
+    await time.advance(11 * 60_000);
     const recent = await service.send(message("recent"));
-    await vi.advanceTimersByTimeAsync(3_000); // settling `recent` prunes what settled > 10 min ago
+    await time.advance(3_000); // settling `recent` prunes what settled > 10 min ago
     expect(await store.get(old.messageHash)).toBeUndefined();
     expect((await store.get(recent.messageHash))?.state).toBe("stored");
     expect(store.size()).toBe(1);
@@ -198,12 +196,12 @@ describe("DeliveryService", () => {
     const { service, store } = await rig({ settledRetentionMs: 0, pruneIntervalMs: 5 * 60_000 });
     const prune = vi.spyOn(store, "pruneSettled"); // start() already pruned once, just now
     for (let i = 0; i < 20; i++) await service.send(message(`m${i}`));
-    await vi.advanceTimersByTimeAsync(3_000);
+    await time.advance(3_000);
     expect(prune).not.toHaveBeenCalled();
     expect(store.size()).toBe(20);
-    await vi.advanceTimersByTimeAsync(5 * 60_000);
+    await time.advance(5 * 60_000);
     await service.send(message("later"));
-    await vi.advanceTimersByTimeAsync(3_000);
+    await time.advance(3_000);
     expect(prune).toHaveBeenCalledTimes(1);
     expect(store.size()).toBe(1); // retention 0: everything but `later`, saved in the very millisecond of the prune
   });
@@ -213,14 +211,14 @@ describe("DeliveryService", () => {
       n.setAvailability({ relay: false });
       n.failNextPublishes("timeout", 3);
     });
-    const start = Date.now();
+    const start = time.now();
     await service.send(message("flaky"));
-    await vi.advanceTimersByTimeAsync(20_000);
+    await time.advance(20_000);
     expect(node.publishLog.map((p) => p.result.ok)).toEqual([false, false, false, true]);
     expect(events[0]).toMatchObject({ type: "propagated", method: "lightpush" });
     const task = await service.get(events[0]!.messageHash);
     expect(task?.attempts).toBe(4);
-    expect(Date.now() - start).toBe(20_000);
+    expect(time.now() - start).toBe(20_000);
   });
 
   it("spaces retries by the backoff schedule", async () => {
@@ -229,21 +227,21 @@ describe("DeliveryService", () => {
       n.failNextPublishes("network", 100);
     });
     const publishTimes: number[] = [];
-    const origin = Date.now();
+    const origin = time.now();
     const original = node.publish.bind(node);
     node.publish = async (m, method) => {
-      publishTimes.push(Date.now() - origin);
+      publishTimes.push(time.now() - origin);
       return original(m, method);
     };
     await service.send(message("spaced"));
-    await vi.advanceTimersByTimeAsync(10_000);
+    await time.advance(10_000);
     expect(publishTimes).toEqual([0, 750, 750 + 1_500, 750 + 1_500 + 3_000]);
   });
 
   it("fails with max_attempts after the configured number of rounds", async () => {
     const { node, service, events } = await rig({ maxAttempts: 3 }, (n) => n.failNextPublishes("network", 1_000));
     const task = await service.send(message("doomed"));
-    await vi.advanceTimersByTimeAsync(60_000);
+    await time.advance(60_000);
     expect(node.publishLog).toHaveLength(6); // 3 rounds x (relay + lightpush)
     expect(events).toEqual([expect.objectContaining({ type: "failed", messageHash: task.messageHash, reason: "max_attempts" })]);
     expect(await service.get(task.messageHash)).toMatchObject({ state: "failed", settled: true, failure: { reason: "max_attempts" } });
@@ -253,7 +251,7 @@ describe("DeliveryService", () => {
     const { node, service, events } = await rig();
     const big = await service.send({ contentTopic: TOPIC, payload: new Uint8Array(151 * 1024) });
     const bad = await service.send({ contentTopic: "no-slash", payload: bytes("x") });
-    await vi.advanceTimersByTimeAsync(120_000);
+    await time.advance(120_000);
     expect(node.publishLog).toHaveLength(2);
     expect(events).toEqual([
       expect.objectContaining({ type: "failed", messageHash: big.messageHash, reason: "too_large" }),
@@ -264,7 +262,7 @@ describe("DeliveryService", () => {
   it("waits without spending attempts while there is no route, and goes at once when peers return", async () => {
     const { node, service, events } = await rig({}, (n) => n.setOnline(false));
     const task = await service.send(message("offline"));
-    await vi.advanceTimersByTimeAsync(30_000);
+    await time.advance(30_000);
     expect(node.publishLog).toHaveLength(0);
     expect(await service.get(task.messageHash)).toMatchObject({ state: "pending", attempts: 0, waitingForRoute: true });
     node.setOnline(true);
@@ -275,7 +273,7 @@ describe("DeliveryService", () => {
   it("expires a task that never propagated within the TTL", async () => {
     const { service, events } = await rig({ ttlMs: 60_000 }, (n) => n.setOnline(false));
     const task = await service.send(message("too late"));
-    await vi.advanceTimersByTimeAsync(60_000);
+    await time.advance(60_000);
     expect(events).toEqual([expect.objectContaining({ type: "failed", messageHash: task.messageHash, reason: "expired" })]);
     expect(service.nextWakeAtMs()).toBeUndefined();
   });
@@ -284,7 +282,7 @@ describe("DeliveryService", () => {
     const { network, node, service, events } = await rig({ maxAttempts: 3 });
     network.dropRate = 1; // peers take it, but it never reaches a store
     const task = await service.send(message("lost"));
-    await vi.advanceTimersByTimeAsync(120_000);
+    await time.advance(120_000);
     const hashes = new Set(node.publishLog.map((p) => p.result.messageHash));
     expect(hashes).toEqual(new Set([task.messageHash]));
     expect(node.publishLog).toHaveLength(3);
@@ -298,8 +296,8 @@ describe("DeliveryService", () => {
     const task = await service.send(message("second time lucky"));
     await flush();
     network.dropRate = 0;
-    await vi.advanceTimersByTimeAsync(3_000); // miss -> republish at once
-    await vi.advanceTimersByTimeAsync(3_000); // check again -> stored
+    await time.advance(3_000); // miss -> republish at once
+    await time.advance(3_000); // check again -> stored
     expect(node.publishLog).toHaveLength(2);
     expect(events.map((e) => e.type)).toEqual(["propagated", "stored"]);
     expect(await service.get(task.messageHash)).toMatchObject({ state: "stored", storeMisses: 1 });
@@ -311,9 +309,9 @@ describe("DeliveryService", () => {
     await flush();
     node.setAvailability({ filter: false });
     node.setAvailability({ filter: true });
-    await vi.advanceTimersByTimeAsync(2_999);
+    await time.advance(2_999);
     expect(node.storeQueries).toHaveLength(0);
-    await vi.advanceTimersByTimeAsync(1);
+    await time.advance(1);
     expect(node.storeQueries).toHaveLength(1);
   });
 
@@ -322,7 +320,7 @@ describe("DeliveryService", () => {
     await service.send(message("store comes back"));
     await flush();
     node.setAvailability({ store: false });
-    await vi.advanceTimersByTimeAsync(3_000);
+    await time.advance(3_000);
     expect(node.storeQueries).toHaveLength(0);
     node.setAvailability({ store: true });
     await flush();
@@ -333,11 +331,11 @@ describe("DeliveryService", () => {
   it("retries a failed store query later without spending an attempt", async () => {
     const { node, service, events } = await rig({}, (n) => n.failNextStoreQueries(1));
     const task = await service.send(message("store flaky"));
-    await vi.advanceTimersByTimeAsync(3_000);
+    await time.advance(3_000);
     expect(node.storeQueries).toHaveLength(1);
     expect(await service.get(task.messageHash)).toMatchObject({ state: "propagated", attempts: 1 });
     expect((await service.get(task.messageHash))?.lastError).toContain("store query failed");
-    await vi.advanceTimersByTimeAsync(3_000);
+    await time.advance(3_000);
     expect(events.map((e) => e.type)).toEqual(["propagated", "stored"]);
     expect(node.publishLog).toHaveLength(1);
   });
@@ -345,7 +343,7 @@ describe("DeliveryService", () => {
   it("batches store checks: one query for many tasks due together", async () => {
     const { node, service, events } = await rig();
     for (let i = 0; i < 50; i++) await service.send(message(`batch ${i}`));
-    await vi.advanceTimersByTimeAsync(3_000);
+    await time.advance(3_000);
     expect(node.storeQueries).toHaveLength(1);
     expect(events.filter((e) => e.type === "stored")).toHaveLength(50);
   });
@@ -354,20 +352,20 @@ describe("DeliveryService", () => {
     const { node, service, events } = await rig();
     await service.send(message("topic one"));
     await service.send({ contentTopic: "/reliable-channel/1/other/proto", payload: bytes("topic two") });
-    await vi.advanceTimersByTimeAsync(3_000);
+    await time.advance(3_000);
     expect(node.storeQueries.map((q) => (q.kind === "hashes" ? q.contentTopic : q.kind))).toEqual([TOPIC, "/reliable-channel/1/other/proto"]);
     expect(events.filter((e) => e.type === "stored")).toHaveLength(2);
   });
 
   it("reports a transport whose message hash differs from hashMessage", async () => {
-    const network = new LoopbackNetwork({ clock: systemClock });
+    const network = new LoopbackNetwork({ clock: time.clock });
     const node = network.createNode();
     const errors: unknown[] = [];
     const service = new DeliveryService({
       transport: node,
-      store: new MemoryDeliveryStore(),
-      clock: systemClock,
-      scheduler: systemScheduler,
+      store: new MemoryDeliveryStore(() => time.now()),
+      clock: time.clock,
+      scheduler: time.scheduler,
       hashMessage: () => "ab".repeat(32),
       reportError: (e) => errors.push(e),
     });
@@ -383,7 +381,7 @@ describe("DeliveryService", () => {
     const m = message("once", { timestampNs: 1_735_689_600_000_000_000n });
     const [a, b] = await Promise.all([service.send(m), service.send(m)]);
     expect(a.messageHash).toBe(b.messageHash);
-    await vi.advanceTimersByTimeAsync(3_000);
+    await time.advance(3_000);
     const c = await service.send(m);
     expect(c).toMatchObject({ messageHash: a.messageHash, state: "stored" });
     expect(node.publishLog).toHaveLength(1);
@@ -392,8 +390,8 @@ describe("DeliveryService", () => {
   it("fixes the timestamp at send time so every republish has the same hash", async () => {
     const { node, service } = await rig({}, (n) => n.failNextPublishes("network", 2));
     const task = await service.send(message("stable"));
-    expect(task.message.timestampNs).toBe(BigInt(Date.now()) * 1_000_000n);
-    await vi.advanceTimersByTimeAsync(10_000);
+    expect(task.message.timestampNs).toBe(BigInt(time.now()) * 1_000_000n);
+    await time.advance(10_000);
     expect(new Set(node.publishLog.map((p) => p.result.messageHash))).toEqual(new Set([task.messageHash]));
   });
 
@@ -406,7 +404,7 @@ describe("DeliveryService", () => {
 
     first.node.setOnline(true);
     const second = await rig({}, undefined, { network: first.network, node: first.node, store: first.store });
-    await vi.advanceTimersByTimeAsync(3_000);
+    await time.advance(3_000);
     expect(second.events.filter((e) => e.type === "stored").map((e) => e.messageHash).sort()).toEqual(
       sent.map((t) => t.messageHash).sort(),
     );
@@ -420,7 +418,7 @@ describe("DeliveryService", () => {
     await first.service.stop();
     expect(await first.store.get(task.messageHash)).toMatchObject({ state: "propagated", next: "store_check" });
     const second = await rig({}, undefined, { network: first.network, node: first.node, store: first.store });
-    await vi.advanceTimersByTimeAsync(3_000);
+    await time.advance(3_000);
     expect(second.events).toEqual([{ type: "stored", messageHash: task.messageHash }]);
     expect(first.node.publishLog).toHaveLength(1);
   });
@@ -430,7 +428,7 @@ describe("DeliveryService", () => {
     const started = performance.now();
     await Promise.all(Array.from({ length: 1_000 }, (_, i) => service.send(message(`burst ${i}`))));
     await flush();
-    await vi.advanceTimersByTimeAsync(3_000);
+    await time.advance(3_000);
     expect(node.maxInFlight).toBe(16);
     expect(node.publishLog).toHaveLength(1_000);
     expect(events.filter((e) => e.type === "propagated")).toHaveLength(1_000);
@@ -445,7 +443,7 @@ describe("DeliveryService", () => {
     await flush();
     const before = node.publishLog.length;
     await service.stop();
-    await vi.advanceTimersByTimeAsync(120_000);
+    await time.advance(120_000);
     expect(node.publishLog).toHaveLength(before);
     expect(errors).toEqual([]);
   });
@@ -456,7 +454,7 @@ describe("DeliveryService", () => {
       throw new Error("listener bug");
     });
     await service.send(message("robust"));
-    await vi.advanceTimersByTimeAsync(3_000);
+    await time.advance(3_000);
     expect(events.map((e) => e.type)).toEqual(["propagated", "stored"]);
     expect(errors).toHaveLength(2);
   });
@@ -472,7 +470,7 @@ describe("DeliveryService", () => {
     const task = await service.send(message("thrown"));
     await flush();
     expect((await service.get(task.messageHash))?.lastError).toContain("socket hang up");
-    await vi.advanceTimersByTimeAsync(1_000);
+    await time.advance(1_000);
     expect(events[0]).toMatchObject({ type: "propagated" });
   });
 });
@@ -491,7 +489,7 @@ describe("a store that starts failing", () => {
       queries++;
       return query(q);
     });
-    await vi.advanceTimersByTimeAsync(5_000);
+    await time.advance(5_000);
     // Regression: the store check marked the task stored, the save failed, and the check ran
     // again at once, forever (microtasks only: timers never fired again).
     expect(queries).toBeLessThanOrEqual(5);
@@ -499,7 +497,23 @@ describe("a store that starts failing", () => {
     save.mockRestore();
     // The store still holds the task unsettled: a new instance picks it up and finishes it.
     const again = await rig({ storeCheckDelayMs: 100 }, undefined, { network: r.network, node: r.node, store: r.store });
-    await vi.advanceTimersByTimeAsync(1_000);
+    await time.advance(1_000);
     expect(again.events).toContainEqual(expect.objectContaining({ type: "stored", messageHash: task.messageHash }));
+  });
+
+  it("writes the new tasks of a burst together (one store write per turn, not one each)", async () => {
+    const r = await rig();
+    const sizes: number[] = [];
+    const save = r.store.save.bind(r.store);
+    r.store.save = (tasks) => {
+      sizes.push(tasks.length);
+      return save(tasks);
+    };
+    const sent = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => r.service.send({ contentTopic: "/rc/1/burst/proto", payload: new Uint8Array([i + 1]) })),
+    );
+    expect(new Set(sent.map((t) => t.messageHash)).size).toBe(30);
+    expect(sizes[0]).toBe(30); // the first write holds every new task
+    for (const task of sent) expect(await r.store.get(task.messageHash)).toBeDefined();
   });
 });

@@ -1,16 +1,18 @@
 import { describe, expect, it, vi } from "vitest";
 import { Permissions, type PromptResult } from "../../src/background/permissions.js";
+import type { PromptAnswer, PromptWaiter } from "../../src/background/prompt-queue.js";
 import { PromptManager } from "../../src/background/prompts.js";
 import { MemoryArea } from "./rpc-fakes.js";
 
 const A = "http://a.test";
-const sessionA1 = `${A}\nclient-1`;
-const sessionA2 = `${A}\nclient-2`;
+const sessionA1: PromptWaiter = { key: `${A}\nclient-1`, isPresent: () => true };
+const sessionA2: PromptWaiter = { key: `${A}\nclient-2`, isPresent: () => true };
+const decided = (result: PromptResult): PromptAnswer => ({ kind: "decided", ...result });
 
 function setup(answers: PromptResult[] = []) {
   const local = new MemoryArea();
   const session = new MemoryArea();
-  const ask = vi.fn(async (_origin: string): Promise<PromptResult> => answers.shift() ?? { decision: "deny", remember: false });
+  const ask = vi.fn(async (_origin: string, _page: PromptWaiter): Promise<PromptAnswer> => decided(answers.shift() ?? { decision: "deny", remember: false }));
   let now = 1_000;
   const permissions = new Permissions({ local, session, ask, now: () => now, touchIntervalMs: 100 });
   return { permissions, local, session, ask, advance: (ms: number) => (now += ms) };
@@ -20,7 +22,7 @@ describe("Permissions", () => {
   it("refuses calls from an origin nobody approved with 4100", async () => {
     const { permissions } = setup();
     await permissions.load();
-    expect(() => permissions.requireApproved(A, sessionA1)).toThrow(expect.objectContaining({ name: "Unauthorized", code: 4100 }));
+    expect(() => permissions.requireApproved(A, sessionA1.key)).toThrow(expect.objectContaining({ name: "Unauthorized", code: 4100 }));
   });
 
   it("approve + remember persists the site in local storage and survives a reload of state", async () => {
@@ -32,7 +34,7 @@ describe("Permissions", () => {
     expect(local.data.approvedSites).toEqual({ [A]: { origin: A, approvedAt: 1_000, lastUsedAt: 1_000 } });
     const restarted = new Permissions({ local, session, ask: vi.fn() });
     await restarted.load();
-    expect(restarted.isApproved(A, sessionA2)).toBe(true);
+    expect(restarted.isApproved(A, sessionA2.key)).toBe(true);
     expect(restarted.list()).toEqual([{ origin: A, approvedAt: 1_000, lastUsedAt: 1_000 }]);
   });
 
@@ -40,8 +42,8 @@ describe("Permissions", () => {
     const { permissions, local } = setup([{ decision: "approve", remember: false }]);
     await permissions.load();
     await permissions.connect(A, sessionA1);
-    expect(permissions.isApproved(A, sessionA1)).toBe(true);
-    expect(permissions.isApproved(A, sessionA2)).toBe(false);
+    expect(permissions.isApproved(A, sessionA1.key)).toBe(true);
+    expect(permissions.isApproved(A, sessionA2.key)).toBe(false);
     expect(local.data.approvedSites).toBeUndefined();
   });
 
@@ -67,18 +69,21 @@ describe("Permissions", () => {
     expect(ask).not.toHaveBeenCalled();
   });
 
-  it("concurrent connects from tabs of one site share one prompt", async () => {
-    let answer!: (result: PromptResult) => void;
-    const { permissions, ask } = setup();
-    ask.mockImplementation(() => new Promise<PromptResult>((resolve) => (answer = resolve)));
+  it("concurrent connects from tabs of one site share one window; after the deny a reloaded page gets 4001 without one", async () => {
+    const create = vi.fn(async (_options: { url: string }) => ({ id: 1 }));
+    const prompts = new PromptManager({ windows: { create, remove: vi.fn(async () => undefined) }, urlFor: (id) => `x:?id=${id}`, session: new MemoryArea() });
+    const permissions = new Permissions({ local: new MemoryArea(), session: new MemoryArea(), ask: (origin, page) => prompts.ask(origin, page) });
     await permissions.load();
     const first = permissions.connect(A, sessionA1);
     const second = permissions.connect(A, sessionA2);
-    await Promise.resolve();
-    expect(ask).toHaveBeenCalledOnce();
-    answer({ decision: "deny", remember: false });
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(create).toHaveBeenCalledOnce();
+    prompts.decide(new URL(create.mock.calls[0]![0].url).searchParams.get("id")!, "deny", false);
     await expect(first).rejects.toMatchObject({ code: 4001 });
     await expect(second).rejects.toMatchObject({ code: 4001 });
+    const reloaded: PromptWaiter = { key: `${A}\nclient-3`, isPresent: () => true };
+    await expect(permissions.connect(A, reloaded)).rejects.toMatchObject({ code: 4001, message: expect.stringContaining("declined") });
+    expect(create).toHaveBeenCalledOnce();
   });
 
   it("revoke removes remembered and session approvals", async () => {
@@ -88,10 +93,10 @@ describe("Permissions", () => {
     expect(permissions.revoke(A)).toBe(true);
     await permissions.flush();
     expect(local.data.approvedSites).toEqual({});
-    expect(() => permissions.requireApproved(A, sessionA1)).toThrow(expect.objectContaining({ code: 4100 }));
+    expect(() => permissions.requireApproved(A, sessionA1.key)).toThrow(expect.objectContaining({ code: 4100 }));
     await permissions.connect(A, sessionA2);
     expect(permissions.revoke(A)).toBe(true);
-    expect(permissions.isApproved(A, sessionA2)).toBe(false);
+    expect(permissions.isApproved(A, sessionA2.key)).toBe(false);
     expect(permissions.revoke(A)).toBe(false);
   });
 
@@ -100,10 +105,10 @@ describe("Permissions", () => {
     await permissions.load();
     await permissions.connect(A, sessionA1);
     advance(50);
-    permissions.requireApproved(A, sessionA1);
+    permissions.requireApproved(A, sessionA1.key);
     expect(permissions.list()[0]?.lastUsedAt).toBe(1_000);
     advance(100);
-    permissions.requireApproved(A, sessionA1);
+    permissions.requireApproved(A, sessionA1.key);
     expect(permissions.list()[0]?.lastUsedAt).toBe(1_150);
   });
 
@@ -119,33 +124,72 @@ describe("Permissions", () => {
   });
 });
 
-describe("PromptManager", () => {
+describe("PromptManager (the chrome.windows glue of PromptQueue)", () => {
   function manager() {
-    const create = vi.fn(async (_options: { url: string }) => ({ id: 7 }));
-    const prompts = new PromptManager({ create }, (id) => `chrome-extension://x/src/prompt/index.html?id=${id}`);
-    return { prompts, create };
+    let nextWindow = 7;
+    const create = vi.fn(async (_options: { url: string }) => ({ id: nextWindow++ }));
+    const remove = vi.fn(async (_windowId: number) => undefined);
+    const session = new MemoryArea();
+    const prompts = new PromptManager({
+      windows: { create, remove },
+      urlFor: (id) => `chrome-extension://x/src/prompt/index.html?id=${id}`,
+      session,
+      graceMs: 0,
+    });
+    return { prompts, create, remove, session };
   }
+  const tick = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
+  const idOf = (url: string): string => new URL(url).searchParams.get("id")!;
 
   it("opens a popup window per question and resolves with the user's answer", async () => {
     const { prompts, create } = manager();
-    const answer = prompts.ask(A);
-    await Promise.resolve();
+    const answer = prompts.ask(A, sessionA1);
+    await tick();
     const url = new URL(create.mock.calls[0]![0].url);
-    const id = url.searchParams.get("id")!;
+    const id = idOf(url.href);
     expect(url.search).not.toContain("a.test"); // the URL carries no authority, only an id
     expect(prompts.originOf(id)).toBe(A);
-    expect(prompts.decide(id, { decision: "approve", remember: true })).toBe(true);
-    await expect(answer).resolves.toEqual({ decision: "approve", remember: true });
-    expect(prompts.decide(id, { decision: "deny", remember: false })).toBe(false);
+    expect(prompts.decide(id, "approve", true)).toBe(true);
+    await expect(answer).resolves.toEqual({ kind: "decided", decision: "approve", remember: true });
+    expect(prompts.decide(id, "deny", false)).toBe(false);
     expect(prompts.originOf(id)).toBeUndefined();
   });
 
-  it("treats closing the window as a deny", async () => {
-    const { prompts } = manager();
-    const answer = prompts.ask(A);
-    await new Promise((resolve) => setTimeout(resolve, 0));
+  it("treats closing the window as a deny, and the cooldown survives a worker restart", async () => {
+    const { prompts, session } = manager();
+    const answer = prompts.ask(A, sessionA1);
+    await tick();
     prompts.windowClosed(99); // some other window
     prompts.windowClosed(7);
-    await expect(answer).resolves.toEqual({ decision: "deny", remember: false });
+    await expect(answer).resolves.toEqual({ kind: "decided", decision: "deny", remember: false });
+    await prompts.flush();
+    const restarted = new PromptManager({ windows: { create: vi.fn(), remove: vi.fn() }, urlFor: String, session });
+    await restarted.load();
+    expect(restarted.blocked().map((site) => site.origin)).toEqual([A]);
+    await expect(restarted.ask(A, sessionA2)).resolves.toMatchObject({ kind: "blocked" });
+  });
+
+  it("closes the window of a request whose page left, and does not count that as a deny", async () => {
+    const { prompts, create, remove } = manager();
+    let present = true;
+    const answer = prompts.ask(A, { key: "k", isPresent: () => present });
+    await tick();
+    const id = idOf(create.mock.calls[0]![0].url);
+    present = false;
+    prompts.pagesChanged();
+    await tick();
+    await expect(answer).resolves.toEqual({ kind: "dropped", reason: "gone" });
+    expect(remove).toHaveBeenCalledWith(7);
+    prompts.windowClosed(7); // the browser reports our own close: not a deny
+    expect(prompts.blocked()).toEqual([]);
+    expect(prompts.decide(id, "approve", true)).toBe(false);
+  });
+
+  it("a window that cannot be opened fails the request instead of leaving it pending", async () => {
+    const { prompts, create } = manager();
+    create.mockRejectedValueOnce(new Error("no windows here"));
+    vi.spyOn(console, "error").mockImplementation(() => undefined);
+    await expect(prompts.ask(A, sessionA1)).resolves.toEqual({ kind: "dropped", reason: "failed" });
+    expect(prompts.blocked()).toEqual([]);
   });
 });

@@ -1,17 +1,17 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 
-import { systemClock } from "../../src/core/ports/clock.js";
-import { systemScheduler } from "../../src/core/ports/scheduler.js";
 import {
-  MemoryRateLimitStore,
   RateLimiter,
   type RateLimitEntry,
   type RateLimitOptions,
 } from "../../src/core/ratelimit/index.js";
+import { MemoryRateLimitStore } from "../support/memory-ratelimit-store.js";
+import { VirtualTime } from "../support/virtual-time.js";
 
 type Item = { text: string };
 
 const limiters: RateLimiter<Item>[] = [];
+let time: VirtualTime;
 
 async function limiter(options: Partial<RateLimitOptions> = {}, store = new MemoryRateLimitStore<Item>()) {
   const dispatched: RateLimitEntry<Item>[] = [];
@@ -20,8 +20,8 @@ async function limiter(options: Partial<RateLimitOptions> = {}, store = new Memo
   const l = new RateLimiter<Item>(
     {
       store,
-      clock: systemClock,
-      scheduler: systemScheduler,
+      clock: time.clock,
+      scheduler: time.scheduler,
       dispatch: async (entry) => {
         if (failNext > 0) {
           failNext--;
@@ -48,12 +48,10 @@ const control = (id: string, channelId = "a", coalesceKey?: string) => ({
 });
 
 beforeEach(() => {
-  vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
-  vi.setSystemTime(new Date(1_735_689_600_000)); // an epoch boundary for 10 s epochs
+  time = new VirtualTime(1_735_689_600_000); // an epoch boundary for 10 s epochs
 });
 afterEach(() => {
   for (const l of limiters.splice(0)) l.stop();
-  vi.useRealTimers();
 });
 
 describe("RateLimiter", () => {
@@ -62,19 +60,19 @@ describe("RateLimiter", () => {
     const results = [];
     for (let i = 0; i < 15; i++) results.push(await l.submit(user(`m${i}`)));
     expect(results.slice(0, 10).every((r) => r.status === "released")).toBe(true);
-    expect(results[10]).toEqual({ status: "queued", position: 0, releaseAtMs: Date.now() + 10_000 });
+    expect(results[10]).toEqual({ status: "queued", position: 0, releaseAtMs: time.now() + 10_000 });
     expect(results[14]).toMatchObject({ status: "queued", position: 4 });
     expect(dispatched).toHaveLength(10);
     expect(l.budget()).toMatchObject({ remaining: 0 });
-    await vi.advanceTimersByTimeAsync(9_999);
+    await time.advance(9_999);
     expect(dispatched).toHaveLength(10);
-    await vi.advanceTimersByTimeAsync(1);
+    await time.advance(1);
     expect(dispatched.map((e) => e.id)).toEqual(Array.from({ length: 15 }, (_, i) => `m${i}`));
     expect(l.queuedCount()).toBe(0);
   });
 
   it("aligns epochs to unix time, like RLN", async () => {
-    vi.setSystemTime(new Date(1_735_689_600_000 + 7_000));
+    time.jumpTo(1_735_689_600_000 + 7_000);
     const { l } = await limiter();
     expect(l.budget().resetsAtMs).toBe(1_735_689_610_000);
   });
@@ -94,7 +92,7 @@ describe("RateLimiter", () => {
     for (let i = 0; i < 10; i++) await l.submit(user(`fill${i}`));
     for (let i = 0; i < 20; i++) await l.submit(user(`u${i}`));
     for (let i = 0; i < 5; i++) await l.submit(control(`c${i}`));
-    await vi.advanceTimersByTimeAsync(10_000);
+    await time.advance(10_000);
     const epoch2 = dispatched.slice(10).map((e) => e.id);
     expect(epoch2).toEqual(["u0", "u1", "u2", "u3", "u4", "u5", "u6", "u7", "c0", "c1"]);
   });
@@ -113,7 +111,7 @@ describe("RateLimiter", () => {
     await l.submit(control("syncB", "b", "sync"));
     expect(l.queuedCount()).toBe(2);
     expect(store.size()).toBe(2);
-    await vi.advanceTimersByTimeAsync(20_000);
+    await time.advance(20_000);
     expect(dispatched.map((e) => e.id)).toEqual(["u0", "sync2", "syncB"]);
   });
 
@@ -122,7 +120,7 @@ describe("RateLimiter", () => {
     for (let i = 0; i < 4; i++) await l.submit(user(`busy-fill${i}`, "busy"));
     for (let i = 0; i < 20; i++) await l.submit(user(`busy${i}`, "busy"));
     for (let i = 0; i < 2; i++) await l.submit(user(`quiet${i}`, "quiet"));
-    await vi.advanceTimersByTimeAsync(10_000);
+    await time.advance(10_000);
     // "busy" was served last, so "quiet" goes first; then they alternate.
     expect(dispatched.slice(4).map((e) => e.id)).toEqual(["quiet0", "busy0", "quiet1", "busy1"]);
   });
@@ -130,7 +128,7 @@ describe("RateLimiter", () => {
   it("keeps FIFO order inside a channel", async () => {
     const { l, dispatched } = await limiter({ messagesPerEpoch: 3 });
     for (let i = 0; i < 9; i++) await l.submit(user(`m${i}`));
-    await vi.advanceTimersByTimeAsync(30_000);
+    await time.advance(30_000);
     expect(dispatched.map((e) => e.id)).toEqual(Array.from({ length: 9 }, (_, i) => `m${i}`));
   });
 
@@ -143,7 +141,7 @@ describe("RateLimiter", () => {
     const second = await limiter({ messagesPerEpoch: 3 }, store);
     expect(second.dispatched).toHaveLength(0); // same epoch, budget already spent
     expect((await second.l.submit(user("m5"))).status).toBe("queued");
-    await vi.advanceTimersByTimeAsync(10_000);
+    await time.advance(10_000);
     expect(second.dispatched.map((e) => e.id)).toEqual(["m3", "m4", "m5"]);
   });
 
@@ -173,7 +171,7 @@ describe("RateLimiter", () => {
     expect((await l.submit(user("m0"))).status).toBe("queued");
     expect(errors).toHaveLength(1);
     expect(store.size()).toBe(1);
-    await vi.advanceTimersByTimeAsync(1_000);
+    await time.advance(1_000);
     expect(dispatched.map((e) => e.id)).toEqual(["m0"]);
     expect(store.size()).toBe(0);
   });
@@ -183,5 +181,50 @@ describe("RateLimiter", () => {
     for (let i = 0; i < 3; i++) await l.submit(user(`m${i}`));
     await l.submit(user("m3"));
     await expect(l.submit(user("m4"))).rejects.toMatchObject({ name: "StorageFull", code: 5003 });
+  });
+
+  it("hands a burst on in order with the next stage's writes overlapping, and writes usage once per turn", async () => {
+    const store = new MemoryRateLimitStore<Item>();
+    const started: string[] = [];
+    const finish = new Map<string, () => void>();
+    const l = new RateLimiter<Item>(
+      {
+        store,
+        clock: time.clock,
+        scheduler: time.scheduler,
+        // The next stage takes its time (an IndexedDB write): each dispatch waits for the test.
+        dispatch: (entry) =>
+          new Promise<void>((resolve) => {
+            started.push(entry.id);
+            finish.set(entry.id, resolve);
+          }),
+      },
+      { messagesPerEpoch: 100, epochMs: 10_000 },
+    );
+    limiters.push(l);
+    await l.start();
+    const writesBefore = store.writes;
+    const results = Array.from({ length: 20 }, (_, i) => l.submit(user(`m${i}`)));
+    await time.settle();
+    // Every dispatch started (in order) although none has finished: no entry waits on another's.
+    expect(started).toEqual(Array.from({ length: 20 }, (_, i) => `m${i}`));
+    let settled = 0;
+    for (const r of results) void r.then(() => settled++);
+    await time.settle();
+    expect(settled).toBe(0); // not durable in the next stage yet: not answered
+    for (const resolve of finish.values()) resolve();
+    expect(await Promise.all(results)).toEqual(results.map(() => ({ status: "released" })));
+    expect(store.writes - writesBefore).toBeLessThanOrEqual(2);
+    expect(l.budget().remaining).toBe(80);
+  });
+
+  it("gives the budget back and queues an entry durably when its hot-path dispatch fails", async () => {
+    const { l, store, dispatched, failDispatch } = await limiter();
+    failDispatch(1);
+    expect((await l.submit(user("x"))).status).toBe("queued");
+    expect(l.budget().remaining).toBe(10);
+    expect((await store.load()).queue.map((e) => e.id)).toEqual(["x"]);
+    await time.advance(1_000);
+    expect(dispatched.map((e) => e.id)).toEqual(["x"]);
   });
 });

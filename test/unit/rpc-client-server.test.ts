@@ -82,7 +82,7 @@ describe("RpcClient <-> RpcServer", () => {
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
     const { client, calls, dropPort, onReady } = setup({ handle: async () => (await gate, "done") });
-    const pending = client.call("rc_send", { channelId: "c", data: "" });
+    const pending = client.call("rc_send", { channelId: "c", data: new Uint8Array() });
     await vi.advanceTimersByTimeAsync(5);
     expect(calls).toHaveLength(1);
     dropPort(); // worker alive, port gone: the call is still running there
@@ -122,7 +122,7 @@ describe("RpcClient <-> RpcServer", () => {
         return "ok";
       },
     });
-    const pending = client.call("rc_send", { channelId: "c", data: "" });
+    const pending = client.call("rc_send", { channelId: "c", data: new Uint8Array() });
     await vi.advanceTimersByTimeAsync(5);
     killWorker();
     await vi.advanceTimersByTimeAsync(50);
@@ -144,12 +144,12 @@ describe("RpcClient <-> RpcServer", () => {
         return "ok";
       },
     });
-    const retried = client.call("rc_send", { channelId: "c", data: "" });
+    const retried = client.call("rc_send", { channelId: "c", data: new Uint8Array() });
     await vi.advanceTimersByTimeAsync(5);
     killWorker();
     await vi.advanceTimersByTimeAsync(50);
     await expect(retried).resolves.toBe("ok");
-    await expect(client.call("rc_send", { channelId: "c", data: "" })).resolves.toBe("ok");
+    await expect(client.call("rc_send", { channelId: "c", data: new Uint8Array() })).resolves.toBe("ok");
     expect(calls.map(({ callId, first }) => [callId, first])).toEqual([
       ["1", true],
       ["1", false],
@@ -198,7 +198,7 @@ describe("RpcClient <-> RpcServer", () => {
     const client = (ref.client = setupResult.client);
     await client.call("rc_getPermissions", undefined);
     setupResult.killWorker();
-    const send = client.call("rc_send", { channelId: "c", data: "" });
+    const send = client.call("rc_send", { channelId: "c", data: new Uint8Array() });
     await vi.advanceTimersByTimeAsync(100);
     await send;
     expect(reconnecting).toBe(true);

@@ -1,11 +1,14 @@
 /**
  * In-process stand-ins for `chrome.runtime.Port` pairs and the worker stack, for unit tests of
- * the RPC client/server and the bridge. Messages cross as JSON, asynchronously, like Chrome's.
+ * the RPC client/server and the bridge. Messages cross by structured clone, asynchronously, like
+ * Chrome's with the manifest's `message_serialization: structured_clone`.
  */
-import { MemoryChannelBackend } from "../../src/background/memory-backend.js";
+import { MemoryChannelBackend } from "../support/memory-channel-backend.js";
+import type { ChannelBackend } from "../../src/background/channel-backend.js";
 import { PageService } from "../../src/background/page-service.js";
 import { Permissions, type PromptResult, type StorageAreaLike } from "../../src/background/permissions.js";
-import { RpcServer, type PortLike } from "../../src/background/rpc-server.js";
+import { RpcServer } from "../../src/background/rpc-server.js";
+import type { PortLike } from "../../src/background/rpc-session.js";
 import type { ClientPort } from "../../src/content/rpc-client.js";
 
 type Listener<T extends unknown[]> = (...args: T) => void;
@@ -30,11 +33,11 @@ class FakePort implements PortLike, ClientPort {
 
   postMessage(message: unknown): void {
     if (!this.connected) throw new Error("Attempting to use a disconnected port object");
-    const wire = JSON.stringify(message);
-    this.posted.push(JSON.parse(wire));
+    const wire = structuredClone(message); // throws on what Chrome refuses too (functions, ...)
+    this.posted.push(structuredClone(wire));
     const peer = this.peer;
     queueMicrotask(() => {
-      if (peer.connected) peer.onMessage.fire(JSON.parse(wire));
+      if (peer.connected) peer.onMessage.fire(wire);
     });
   }
 
@@ -89,7 +92,11 @@ export class FakeWorker {
   answerGate: Promise<void> | null = null;
   instance = 0;
 
-  constructor(readonly delays = { propagated: 10, stored: 20, acknowledged: 30 }) {
+  constructor(
+    readonly delays = { propagated: 10, stored: 20, acknowledged: 30 },
+    /** What the page service talks to, over the memory backend (e.g. the per-site limits). */
+    readonly wrapBackend: (backend: MemoryChannelBackend) => ChannelBackend = (backend) => backend,
+  ) {
     this.start();
   }
 
@@ -97,7 +104,7 @@ export class FakeWorker {
     this.instance += 1;
     this.ports = [];
     this.backend = new MemoryChannelBackend({ delays: this.delays });
-    this.permissions = new Permissions({ local: this.local, session: this.session, ask: (origin) => this.prompt(origin) });
+    this.permissions = new Permissions({ local: this.local, session: this.session, ask: async (origin) => ({ kind: "decided", ...(await this.prompt(origin)) }) });
     const ready = (): Promise<void> => this.permissions.load();
     this.server = new RpcServer({
       ready,
@@ -111,7 +118,7 @@ export class FakeWorker {
       },
       onDetach: (session) => this.pages.detach(session),
     });
-    this.pages = new PageService(this.backend, this.permissions, (origin) => this.server.sessionsOf(origin));
+    this.pages = new PageService(this.wrapBackend(this.backend), this.permissions, (origin) => this.server.sessionsOf(origin));
   }
 
   /** What `chrome.runtime.connect` does: a port whose other end the worker accepts for `origin`. */

@@ -2,9 +2,10 @@
 import { describe, expect, it } from "vitest";
 import type { SdsChannel } from "../../src/core/sds/channel.js";
 import type { SdsEvent } from "../../src/core/sds/events.js";
-import type { SdsStore } from "../../src/core/storage/sds-store.js";
-import { MemorySdsStore } from "../../src/storage/memory-sds-store.js";
+import type { SdsStore } from "../../src/core/ports/sds-store.js";
+import { MemorySdsStore } from "../support/memory-sds-store.js";
 import { codec, hint, ManualClock, openChannel, text, untext } from "../support/sds-fixtures.js";
+import { settlePending } from "../support/virtual-time.js";
 
 async function pair(params: Parameters<typeof openChannel>[1] extends infer O ? (O extends { params?: infer P } ? P : never) : never = {}) {
   const clock = new ManualClock();
@@ -80,7 +81,7 @@ describe("SdsChannel: sending", () => {
         done = true;
         return result;
       });
-    await new Promise((resolve) => setTimeout(resolve, 0));
+    await settlePending();
     expect(early).toEqual(["chosen-1:hot"]);
     expect(done).toBe(false);
     releaseCommit();
@@ -161,7 +162,7 @@ describe("SdsChannel: receiving", () => {
     const m2 = await send(alice, "arrives");
     await bob.receive(m2.bytes);
     expect(bob.missingDependencies()).toEqual([
-      { messageId: m1.messageId, senderId: "alice", retrievalHint: hint(41), firstMissingAt: expect.any(Number) },
+      { messageId: m1.messageId, senderId: "alice", retrievalHint: hint(41), reportedBy: "alice", firstMissingAt: expect.any(Number) },
     ]);
     // The caller queries the store by hint and hands the bytes back.
     const retrieved = await bob.receive(m1.bytes, { retrievalHint: hint(41) });
@@ -374,7 +375,8 @@ describe("SdsChannel: persistence", () => {
     const inner = new MemorySdsStore();
     let fail = false;
     const store: SdsStore = {
-      load: (id) => inner.load(id),
+      load: (id, options) => inner.load(id, options),
+      loadOutgoingContent: (id, ids) => inner.loadOutgoingContent(id, ids),
       listChannels: () => inner.listChannels(),
       deleteChannel: (id) => inner.deleteChannel(id),
       commit: async (batch) => {

@@ -7,10 +7,10 @@
  */
 import "fake-indexeddb/auto";
 import { describe, expect, it } from "vitest";
-import type { SdsStore } from "../../src/core/storage/sds-store.js";
+import type { SdsStore } from "../../src/core/ports/sds-store.js";
 import { IdbSdsStore } from "../../src/storage/idb-sds-store.js";
 import type { SdsChannel } from "../../src/core/sds/channel.js";
-import { MemorySdsStore } from "../../src/storage/memory-sds-store.js";
+import { MemorySdsStore } from "../support/memory-sds-store.js";
 import { CrashingStore, isSimulatedCrash } from "../support/sds-crash-store.js";
 import type { CrashMode } from "../support/sds-crash-store.js";
 import { hint, ManualClock, openChannel, text, untext } from "../support/sds-fixtures.js";

@@ -1,20 +1,17 @@
-/** SdsDueDriver: time-driven resends and syncs through the Scheduler port, under fake timers. */
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { systemScheduler } from "../../src/core/ports/scheduler.js";
-import type { Clock } from "../../src/core/ports/clock.js";
+/** SdsDueDriver: time-driven resends and syncs through the Scheduler port, on virtual time. */
+import { beforeEach, describe, expect, it } from "vitest";
 import { SdsDueDriver } from "../../src/core/sds/driver.js";
 import type { DueResult } from "../../src/core/sds/channel.js";
 import { openChannel, text } from "../support/sds-fixtures.js";
+import { VirtualTime } from "../support/virtual-time.js";
 
-const clock: Clock = { now: () => Date.now() };
+let time: VirtualTime;
+let clock: VirtualTime["clock"];
 
-describe("SdsDueDriver (vitest fake timers)", () => {
+describe("SdsDueDriver (virtual time)", () => {
   beforeEach(() => {
-    vi.useFakeTimers();
-    vi.setSystemTime(1_700_000_000_000);
-  });
-  afterEach(() => {
-    vi.useRealTimers();
+    time = new VirtualTime(1_700_000_000_000);
+    clock = time.clock;
   });
 
   it("fires resends at the backoff schedule and stops once acknowledged", async () => {
@@ -23,22 +20,22 @@ describe("SdsDueDriver (vitest fake timers)", () => {
     const bob = await openChannel("bob", { clock, params });
     const resends: number[] = [];
     const errors: unknown[] = [];
-    const start = Date.now();
+    const start = time.now();
     const driver = new SdsDueDriver({
       channel: alice,
-      scheduler: systemScheduler,
+      scheduler: time.scheduler,
       clock,
-      onDue: (r: DueResult) => void resends.push(...r.resend.map(() => Date.now() - start)),
+      onDue: (r: DueResult) => void resends.push(...r.resend.map(() => time.now() - start)),
       onError: (e) => errors.push(e),
     });
     driver.start();
     const m = await alice.wrapOutgoing(text("hello"));
     driver.poke();
-    await vi.advanceTimersByTimeAsync(7_999);
+    await time.advance(7_999);
     expect(resends).toEqual([]);
-    await vi.advanceTimersByTimeAsync(1);
+    await time.advance(1);
     expect(resends).toEqual([8_000]);
-    await vi.advanceTimersByTimeAsync(16_000);
+    await time.advance(16_000);
     expect(resends).toEqual([8_000, 24_000]);
 
     if (m.status !== "new") throw new Error("expected new");
@@ -47,10 +44,10 @@ describe("SdsDueDriver (vitest fake timers)", () => {
     if (ack.status !== "new") throw new Error("expected new");
     await alice.receive(ack.bytes);
     driver.poke();
-    await vi.advanceTimersByTimeAsync(3_600_000);
+    await time.advance(3_600_000);
     expect(resends).toEqual([8_000, 24_000]);
     expect(errors).toEqual([]);
-    expect(vi.getTimerCount()).toBe(0); // settled, sync disabled: no timer left
+    expect(time.pending()).toBe(0); // settled, sync disabled: no timer left
     driver.stop();
   });
 
@@ -58,12 +55,12 @@ describe("SdsDueDriver (vitest fake timers)", () => {
     const alice = await openChannel("alice", { clock });
     const bob = await openChannel("bob", { clock, params: { ackSyncDelay: { minMs: 500, maxMs: 3_000 } } });
     const syncs: number[] = [];
-    const start = Date.now();
+    const start = time.now();
     const driver = new SdsDueDriver({
       channel: bob,
-      scheduler: systemScheduler,
+      scheduler: time.scheduler,
       clock,
-      onDue: (r) => void (r.sync !== undefined && syncs.push(Date.now() - start)),
+      onDue: (r) => void (r.sync !== undefined && syncs.push(time.now() - start)),
       onError: (e) => {
         throw e;
       },
@@ -73,12 +70,12 @@ describe("SdsDueDriver (vitest fake timers)", () => {
     if (m.status !== "new") throw new Error("expected new");
     await bob.receive(m.bytes);
     driver.poke();
-    await vi.advanceTimersByTimeAsync(3_000);
+    await time.advance(3_000);
     expect(syncs.length).toBe(1);
     expect(syncs[0]).toBeGreaterThanOrEqual(500);
     driver.stop();
-    expect(vi.getTimerCount()).toBe(0);
-    await vi.advanceTimersByTimeAsync(3_600_000);
+    expect(time.pending()).toBe(0);
+    await time.advance(3_600_000);
     expect(syncs.length).toBe(1);
   });
 
@@ -88,7 +85,7 @@ describe("SdsDueDriver (vitest fake timers)", () => {
     let calls = 0;
     const driver = new SdsDueDriver({
       channel: alice,
-      scheduler: systemScheduler,
+      scheduler: time.scheduler,
       clock,
       onDue: () => {
         calls++;
@@ -98,9 +95,9 @@ describe("SdsDueDriver (vitest fake timers)", () => {
     });
     await alice.wrapOutgoing(text("x"));
     driver.start();
-    await vi.advanceTimersByTimeAsync(8_000);
+    await time.advance(8_000);
     expect(errors.length).toBe(1);
-    await vi.advanceTimersByTimeAsync(500);
+    await time.advance(500);
     expect(calls).toBe(1);
     driver.stop();
   });

@@ -1,11 +1,9 @@
 import fc from "fast-check";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 
 import {
   DEFAULT_SEGMENT_SIZE,
-  MemorySegmentStore,
   SegmentReassembler,
-  WAKU_MAX_MESSAGE_BYTES,
   decodeSegment,
   encodeSegment,
   needsSegmentation,
@@ -14,10 +12,13 @@ import {
   type ReassemblyLimits,
   type SegmentMessage,
 } from "../../src/core/segmentation/index.js";
-import { systemClock } from "../../src/core/ports/clock.js";
 import { keccak256 } from "../../src/crypto/keccak256.js";
 import { ReliableChannelError } from "../../src/shared/errors.js";
+import { MAX_PAYLOAD_BYTES, WAKU_MAX_MESSAGE_BYTES } from "../../src/shared/limits.js";
+import { MemorySegmentStore } from "../support/memory-segment-store.js";
+import { VirtualTime } from "../support/virtual-time.js";
 
+let time: VirtualTime;
 const SMALL = { segmentSize: 64, maxPayloadBytes: 64 * 100 };
 
 function randomPayload(length: number, seed = 1): Uint8Array {
@@ -31,7 +32,7 @@ function randomPayload(length: number, seed = 1): Uint8Array {
 }
 
 async function reassembler(limits: Partial<ReassemblyLimits> = {}, store = new MemorySegmentStore()) {
-  const r = new SegmentReassembler({ store, clock: systemClock, keccak256 }, { maxPayloadBytes: SMALL.maxPayloadBytes, ...limits });
+  const r = new SegmentReassembler({ store, clock: time.clock, keccak256 }, { maxPayloadBytes: SMALL.maxPayloadBytes, ...limits });
   await r.start();
   return { r, store };
 }
@@ -43,11 +44,7 @@ async function feed(r: SegmentReassembler, segments: SegmentMessage[], scope = "
 }
 
 beforeEach(() => {
-  vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
-  vi.setSystemTime(new Date("2025-01-01T00:00:00Z"));
-});
-afterEach(() => {
-  vi.useRealTimers();
+  time = new VirtualTime(); // 2025-01-01T00:00:00Z
 });
 
 describe("segmentation defaults", () => {
@@ -182,7 +179,7 @@ describe("SegmentReassembler", () => {
     for (let i = 0; i < 6; i++) {
       const segments = segmentPayload(randomPayload(64 * 4, i + 10), keccak256, SMALL);
       await feed(r, segments.slice(0, 1), `chan/sender${i % 3}`);
-      vi.advanceTimersByTime(1);
+      time.jump(1);
     }
     expect(r.stats().partialSets).toBe(3);
     const scoped = segmentPayload(randomPayload(64 * 4, 99), keccak256, SMALL);
@@ -216,10 +213,10 @@ describe("SegmentReassembler", () => {
     const done = segmentPayload(randomPayload(64 * 2, 6), keccak256, SMALL);
     await feed(r, stale.slice(0, 1));
     await feed(r, done);
-    vi.advanceTimersByTime(60_000);
+    time.jump(60_000);
     expect(await r.sweep()).toBe(1);
     expect(r.stats()).toMatchObject({ partialSets: 0, completedRemembered: 1 });
-    vi.advanceTimersByTime(60_000);
+    time.jump(60_000);
     await r.sweep();
     expect(r.stats().completedRemembered).toBe(0);
   });
@@ -233,12 +230,12 @@ describe("SegmentReassembler", () => {
   });
 
   it("round-trips a 10 MiB payload at default sizes with the maximum loss", async () => {
-    const payload = randomPayload(10 * 1024 * 1024, 42);
+    const payload = randomPayload(MAX_PAYLOAD_BYTES, 42);
     const segments = segmentPayload(payload, keccak256);
     expect(segments).toHaveLength(107 + 14);
     const lost = new Set([0, 5, 17, 33, 50, 64, 70, 80, 90, 99, 100, 104, 105, 106]); // incl. the last data segment
     const store = new MemorySegmentStore();
-    const r = new SegmentReassembler({ store, clock: systemClock, keccak256 });
+    const r = new SegmentReassembler({ store, clock: time.clock, keccak256 });
     await r.start();
     let result;
     for (const [i, s] of segments.entries()) if (!lost.has(i)) result = await r.accept(s, "big");

@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { WakuSdsCodec } from "../../src/wire/sds-codec.js";
-import { MemorySdsStore } from "../../src/storage/memory-sds-store.js";
+import { MemorySdsStore } from "../support/memory-sds-store.js";
 import { hint, ManualClock, openChannel, text, untext } from "../support/sds-fixtures.js";
 
 const FULL = process.env.FULL_FUZZ === "1";

@@ -6,25 +6,21 @@
  * page connects, opens the channel and sends); the sdk page must start a node, dial and wait for
  * lightpush + filter peers on every page load.
  */
+import type { Page } from "playwright-core";
 import { median } from "../../lib/stats.js";
 import { CHANNEL, EXT_HOST, roundOrder, sdkTopic, waitArrived, withDeadline, type BenchContext, type Scenario, type Sys } from "../harness.js";
 import { f, lowerIsBetter, verdict, type Section } from "../report.js";
 
 const COLD_MS = 30_000;
 
-interface Cold {
-  propagated: number;
-  arrived?: number;
-}
-
 export const coldStartScenario: Scenario = {
   id: 7,
   title: "Cold start",
   async run(ctx: BenchContext, section: Section) {
-    const rounds = ctx.quick ? 2 : 5;
     const got: Record<Sys, Cold[]> = { ext: [], sdk: [] };
     const failed: Record<Sys, number> = { ext: 0, sdk: 0 };
     section.raw = { got, failed };
+    const rounds = ctx.quick ? 2 : 5;
     for (let r = 0; r < rounds; r++) {
       for (const sys of roundOrder(r)) {
         const cold = await (sys === "ext" ? coldExtension(ctx, r) : coldSdk(ctx, r)).catch((error: unknown) => {
@@ -64,12 +60,46 @@ export const coldStartScenario: Scenario = {
   },
 };
 
+interface Cold {
+  propagated: number;
+  arrived?: number;
+}
+
+/**
+ * One cold start on a fresh `page`: navigate to `url`; `start` (evaluated in the page) gets going,
+ * sends `text` and returns the navigation start and when the message propagated (NaN: not within
+ * the deadline); then wait for the text at `receiver`. `beforeClose` runs before the page closes.
+ */
+async function coldStart(
+  page: Page,
+  url: string,
+  receiver: Page,
+  text: string,
+  start: () => Promise<{ t0: number; propagatedAt: number }>,
+  labels: { what: string; notPropagated: string },
+  beforeClose: () => Promise<unknown> = async () => undefined,
+): Promise<Cold> {
+  try {
+    await page.goto(url, { timeout: COLD_MS });
+    const { t0, propagatedAt } = await withDeadline(start(), COLD_MS + 5_000, labels.what);
+    const arrived = await waitArrived(receiver, text, COLD_MS);
+    if (!Number.isFinite(propagatedAt)) throw new Error(labels.notPropagated);
+    return { propagated: propagatedAt - t0, ...(arrived !== undefined ? { arrived: arrived - t0 } : {}) };
+  } finally {
+    await beforeClose().catch(() => undefined);
+    await page.close().catch(() => undefined);
+  }
+}
+
 async function coldExtension(ctx: BenchContext, round: number): Promise<Cold> {
   const text = `cold-ext-${round}`;
   const page = await ctx.alice.context.newPage();
-  try {
-    await page.goto(ctx.server.url(EXT_HOST), { timeout: COLD_MS });
-    const { t0, propagatedAt } = await withDeadline(
+  return coldStart(
+    page,
+    ctx.server.url(EXT_HOST),
+    ctx.sides.ext.receiver,
+    text,
+    () =>
       page.evaluate(
         async ({ channelId, text, timeoutMs }) => {
           const t0 = performance.timeOrigin;
@@ -91,23 +121,19 @@ async function coldExtension(ctx: BenchContext, round: number): Promise<Cold> {
         },
         { channelId: CHANNEL, text, timeoutMs: COLD_MS },
       ),
-      COLD_MS + 5_000,
-      "ext cold start",
-    );
-    const arrived = await waitArrived(ctx.sides.ext.receiver, text, COLD_MS);
-    if (!Number.isFinite(propagatedAt)) throw new Error("no propagated status within the deadline");
-    return { propagated: propagatedAt - t0, ...(arrived !== undefined ? { arrived: arrived - t0 } : {}) };
-  } finally {
-    await page.close().catch(() => undefined);
-  }
+    { what: "ext cold start", notPropagated: "no propagated status within the deadline" },
+  );
 }
 
 async function coldSdk(ctx: BenchContext, round: number): Promise<Cold> {
   const text = `cold-sdk-${round}`;
   const page = await ctx.plain.newPage();
-  try {
-    await page.goto(ctx.sdkUrl, { timeout: COLD_MS });
-    const { t0, sentAt } = await withDeadline(
+  return coldStart(
+    page,
+    ctx.sdkUrl,
+    ctx.sides.sdk.receiver,
+    text,
+    () =>
       page.evaluate(
         async ({ address, channelId, contentTopic, senderId, text, timeoutMs }) => {
           const t0 = performance.timeOrigin;
@@ -120,18 +146,11 @@ async function coldSdk(ctx: BenchContext, round: number): Promise<Cold> {
           const deadline = now() + timeoutMs;
           let sent: number | undefined;
           while ((sent = w.__ev.find((e) => e.id === id && e.kind === "sent")?.at) === undefined && now() < deadline) await new Promise((r) => setTimeout(r, 2));
-          return { t0, sentAt: sent ?? Number.NaN };
+          return { t0, propagatedAt: sent ?? Number.NaN };
         },
         { address: ctx.addrs[0], channelId: CHANNEL, contentTopic: sdkTopic(CHANNEL), senderId: `cold-${round}`, text, timeoutMs: COLD_MS },
       ),
-      COLD_MS + 5_000,
-      "sdk cold start",
-    );
-    const arrived = await waitArrived(ctx.sides.sdk.receiver, text, COLD_MS);
-    if (!Number.isFinite(sentAt)) throw new Error("no message-sent event within the deadline");
-    return { propagated: sentAt - t0, ...(arrived !== undefined ? { arrived: arrived - t0 } : {}) };
-  } finally {
-    await page.evaluate(() => (window as unknown as { __sdk?: { stop(): Promise<void> } }).__sdk?.stop()).catch(() => undefined);
-    await page.close().catch(() => undefined);
-  }
+    { what: "sdk cold start", notPropagated: "no message-sent event within the deadline" },
+    () => page.evaluate(() => (window as unknown as { __sdk?: { stop(): Promise<void> } }).__sdk?.stop()),
+  );
 }

@@ -25,21 +25,9 @@ import { dirname, join, resolve } from "node:path";
 import { gzipSync } from "node:zlib";
 import type { Page } from "playwright-core";
 import type { ExtensionBrowser } from "../../../test/e2e/browser.js";
-import {
-  EXT_HOST,
-  installExtRecorder,
-  openExtChannels,
-  sdkTopic,
-  sleep,
-  waitArrived,
-  withDeadline,
-  type BenchContext,
-  type Scenario,
-  type Side,
-  type Sys,
-} from "../harness.js";
-import { pageProbe, workerProbe, type HeapProbe } from "../procmem.js";
-import { f, lowerIsBetter, type Section } from "../report.js";
+import { EXT_HOST, installExtRecorder, openExtChannels, sdkTopic, sleep, waitArrived, withDeadline, type BenchContext, type Scenario, type Side, type Sys } from "../harness.js";
+import { extensionProcessRssKiB, pageProbe, workerHeapBytes, workerProbe, type HeapProbe } from "../procmem.js";
+import { f, lowerIsBetter, verdict, type Section } from "../report.js";
 
 const ROOT = resolve(import.meta.dirname, "../../..");
 const DIST = resolve(ROOT, "dist");
@@ -165,7 +153,7 @@ function compactRecords(page: Page): Promise<void> {
 // Storage and bundle
 // ---------------------------------------------------------------------------------------------
 
-interface Storage {
+export interface Storage {
   /** `navigator.storage.estimate()` usage of the page's origin, and its IndexedDB part. */
   usage: number;
   indexedDB: number;
@@ -174,7 +162,7 @@ interface Storage {
   stores?: Record<string, [number, number]>;
 }
 
-function storageEstimate(page: Page): Promise<Storage> {
+export function storageEstimate(page: Page): Promise<Storage> {
   return page.evaluate(async () => {
     const e = (await navigator.storage.estimate()) as StorageEstimate & { usageDetails?: { indexedDB?: number } };
     return { usage: e.usage ?? 0, indexedDB: e.usageDetails?.indexedDB ?? 0 };
@@ -188,7 +176,7 @@ function storageEstimate(page: Page): Promise<Storage> {
  * Unlike the on-disk size (LevelDB logs until compaction), it does not depend on when the store
  * last compacted. Per store: [records, bytes].
  */
-function idbLogical(page: Page): Promise<{ bytes: number; stores: Record<string, [number, number]> }> {
+export function idbLogical(page: Page): Promise<{ bytes: number; stores: Record<string, [number, number]> }> {
   return page.evaluate(async () => {
     const sizeOf = (v: unknown, depth = 0): number => {
       if (v === null || v === undefined) return 1;
@@ -367,6 +355,8 @@ export const costScenario: Scenario = {
     const heap: Partial<Record<Sys, HeapRun>> = {};
     const wire: Partial<Record<Sys, Wire>> = {};
     const failed: string[] = [];
+    const largeCount = ctx.quick ? 20 : 200;
+    let large: LargeRun | undefined;
 
     const extModules = workerModules();
     const bundle = {
@@ -460,6 +450,16 @@ export const costScenario: Scenario = {
         sdk: `${kib(bundle.sdkTotal.bytes)} in ${bundle.sdkTotal.files} files`,
         ratio: lowerIsBetter(bundle.extTotal.bytes, bundle.sdkTotal.bytes),
       });
+      if (large) section.raw.large = large;
+      const mibOfKiB = (kib: number | undefined): string => (kib === undefined ? "–" : `${f(kib / 1024, 0)} MiB`);
+      rows.push({
+        measure: `large payloads: ${largeCount} sends of 5 MiB on one channel, no receiver (nothing acknowledged): accepted; extension process RSS / worker JS heap before -> after`,
+        ext: large
+          ? `${large.accepted} accepted${large.refused > 0 ? ` (${large.refused} refused: ${large.firstError})` : ""}; RSS ${mibOfKiB(large.rssBeforeKiB)} -> ${mibOfKiB(large.rssAfterKiB)}; heap ${mib(large.heapBefore ?? Number.NaN)} -> ${mib(large.heapAfter ?? Number.NaN)}`
+          : "–",
+        sdk: "–",
+        target: verdict(large?.rssAfterKiB === undefined ? undefined : large.rssAfterKiB < 300 * 1024, "RSS < 300 MB"),
+      });
       section.rows = rows;
       section.notes = [
         `Heap: ${CHANNELS} new channels on one sending page (and the same ${CHANNELS} on a receiving page in the other profile / on the ` +
@@ -536,9 +536,68 @@ export const costScenario: Scenario = {
       }
       render();
     }
+    large = await largeRun(ctx, largeCount, (partial) => {
+      large = partial;
+      render();
+    }).catch((error: unknown) => {
+      failed.push(`large payload run: ${String(error).split("\n")[0]}`);
+      return large;
+    });
+    if (large) ctx.log(`  ext large: ${large.accepted}/${large.count} accepted; RSS ${large.rssBeforeKiB} -> ${large.rssAfterKiB} KiB; heap ${large.heapBefore} -> ${large.heapAfter}`);
     render();
   },
 };
+
+interface LargeRun {
+  count: number;
+  accepted: number;
+  refused: number;
+  firstError?: string;
+  rssBeforeKiB?: number;
+  rssAfterKiB?: number;
+  heapBefore?: number;
+  heapAfter?: number;
+}
+
+const LARGE_BYTES = 5 * 1024 * 1024;
+
+/**
+ * `count` sends of 5 MiB (random bytes made in the page) on a channel of alice's nobody else
+ * opened, one at a time; then, after 20 s for the pipeline to settle, the extension process's RSS
+ * and its worker's GC'd heap. What accumulates outside the JS heap shows as RSS.
+ */
+async function largeRun(ctx: BenchContext, count: number, progress: (run: LargeRun) => void): Promise<LargeRun> {
+  const page = await ctx.extPage(ctx.alice, ["cost-large"]);
+  const heap = (): Promise<number | undefined> => workerHeapBytes(ctx.alice);
+  const run: LargeRun = { count, accepted: 0, refused: 0, rssBeforeKiB: extensionProcessRssKiB(ctx.alice.profileDir), heapBefore: await heap() };
+  try {
+    for (let i = 0; i < count; i++) {
+      const error = await page.evaluate(async (bytes) => {
+        const data = new Uint8Array(bytes);
+        for (let at = 0; at < bytes; at += 65_536) crypto.getRandomValues(data.subarray(at, at + 65_536));
+        try {
+          await (window as unknown as { __channels: Record<string, { send(d: Uint8Array): Promise<unknown> }> }).__channels["cost-large"]!.send(data);
+          return undefined;
+        } catch (e) {
+          return String((e as { code?: number }).code ?? "") + " " + String((e as Error).message ?? e).slice(0, 80);
+        }
+      }, LARGE_BYTES);
+      if (error === undefined) run.accepted++;
+      else {
+        run.refused++;
+        run.firstError ??= error;
+      }
+      if (i % 10 === 9) progress(run);
+    }
+    await sleep(20_000);
+    run.heapAfter = await heap();
+    run.rssAfterKiB = extensionProcessRssKiB(ctx.alice.profileDir);
+    progress(run);
+    return run;
+  } finally {
+    await page.close().catch(() => undefined);
+  }
+}
 
 /** N messages one at a time on a fresh channel between the shared pages, then quiet; the devnet archive counts the bytes. */
 async function wireExchange(ctx: BenchContext, sys: Sys, count: number): Promise<Wire> {

@@ -16,18 +16,7 @@
  * give the delivery-over-time chart.
  */
 import type { Page } from "playwright-core";
-import {
-  arrivalList,
-  extensionSide,
-  sdkSide,
-  sleep,
-  withDeadline,
-  type BenchContext,
-  type EventKind,
-  type Scenario,
-  type Side,
-  type Sys,
-} from "../harness.js";
+import { arrivalList, extensionSide, sdkSide, sleep, withDeadline, type BenchContext, type EventKind, type Scenario, type Side, type Sys } from "../harness.js";
 import { f, higherIsBetter, lowerIsBetter, verdict, type Section } from "../report.js";
 import { deliverySvg, type DeliveryMarker } from "../svg.js";
 import { closeSdkPage, reattachExtPage, restartSdkPage, workerControl } from "./recovery.js";

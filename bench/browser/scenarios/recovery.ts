@@ -20,26 +20,8 @@
  */
 import type { CDPSession, Page } from "playwright-core";
 import { median } from "../../lib/stats.js";
-import {
-  arrivals,
-  CHANNEL,
-  EXT_HOST,
-  extensionSide,
-  installExtRecorder,
-  openExtChannels,
-  roundOrder,
-  sdkSide,
-  sdkTopic,
-  sleep,
-  waitArrived,
-  waitCount,
-  withDeadline,
-  type BenchContext,
-  type Scenario,
-  type Side,
-  type Sys,
-} from "../harness.js";
-import { f, lowerIsBetter, type Section } from "../report.js";
+import { arrivals, CHANNEL, EXT_HOST, extensionSide, installExtRecorder, openExtChannels, roundOrder, sdkSide, sdkTopic, sleep, waitArrived, waitCount, withDeadline, type BenchContext, type Scenario, type Side, type Sys } from "../harness.js";
+import { f, lowerIsBetter, verdict, type Section } from "../report.js";
 
 const EXT_CHANNEL = "recovery-ext";
 const SDK_CHANNEL = "recovery-sdk";
@@ -192,6 +174,7 @@ export const recoveryScenario: Scenario = {
           measure: `(a) page open: worker stop -> first message sent after it arrives (median of ${resume.length})`,
           ext: `${f(med(resume), 0)} ms (${list(resume)}${missed(resume)})`,
           sdk: "n/a: no worker (the node lives as long as the page)",
+          target: verdict(resume.length ? med(resume) <= 1_000 : undefined, "ext ≤ 1 s"),
         },
         { measure: "(a) page open: worker stop -> worker running again", ext: `${f(med(restart), 0)} ms (${list(restart)})`, sdk: "n/a" },
         {

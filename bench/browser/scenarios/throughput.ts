@@ -23,20 +23,7 @@
  * only help the sdk.
  */
 import { median } from "../../lib/stats.js";
-import {
-  CHANNEL,
-  arrivals,
-  eventTimes,
-  roundOrder,
-  sleep,
-  waitCount,
-  waitEvents,
-  withDeadline,
-  type BenchContext,
-  type Scenario,
-  type Side,
-  type Sys,
-} from "../harness.js";
+import { CHANNEL, arrivals, eventTimes, roundOrder, sleep, waitCount, waitEvents, withDeadline, type BenchContext, type Scenario, type Side, type Sys } from "../harness.js";
 import { f, higherIsBetter, lowerIsBetter, verdict, type Section } from "../report.js";
 import type { Page } from "playwright-core";
 
@@ -91,10 +78,12 @@ export const throughputScenario: Scenario = {
 
     const seq: Record<Sys, Run[]> = { ext: [], sdk: [] };
     const bursts: Record<Sys, Run[]> = { ext: [], sdk: [] };
+    /** The full run's small bursts (SMALL_BURST messages); the quick run's bursts are that size already. */
+    const small: Record<Sys, Run[]> = { ext: [], sdk: [] };
     const big: Big[] = [];
     /** Uncaught errors of the sdk pages during bursts (e.g. store queries the node refused). */
     const sdkPageErrors: string[] = [];
-    section.raw = { seq, bursts, big, burstDeadlineMs, sdkPageErrors };
+    section.raw = { seq, bursts, small, big, burstDeadlineMs, sdkPageErrors };
 
     const render = (): void => {
       const med = (runs: Run[], pick: (r: Run) => number): number => median(runs.map(pick));
@@ -132,7 +121,7 @@ export const throughputScenario: Scenario = {
           ext: `${f(extAccept, 0)} msg/s`,
           sdk: `${f(med(bursts.sdk, acceptRate), 0)} msg/s`,
           ratio: ratioCell(bursts, acceptRate),
-          target: verdict(bursts.ext.length ? extAccept >= 1000 : undefined, "ext ≥ 1,000 msg/s durable"),
+          target: verdict(bursts.ext.length ? extAccept >= 5000 : undefined, "ext ≥ 5,000 msg/s durable"),
         },
         {
           measure: `burst: time to all delivered (median of ${bursts.ext.length} / ${bursts.sdk.length})`,
@@ -158,6 +147,7 @@ export const throughputScenario: Scenario = {
           sdk: list(bursts.sdk, (r) => String(r.duplicates)),
           target: verdict(bursts.ext.length ? bursts.ext.every((r) => r.duplicates === 0) : undefined, "ext 0"),
         },
+        ...smallBurstRows(burstSize === SMALL_BURST ? bursts : small),
         {
           measure: "one 10 MiB payload: send -> arrival",
           ext: bigCell(bigOf("ext")),
@@ -204,12 +194,40 @@ export const throughputScenario: Scenario = {
         render();
       }
     }
+    if (burstSize !== SMALL_BURST) {
+      for (let r = 0; r < rounds; r++) {
+        for (const sys of roundOrder(r)) {
+          const run = sys === "ext" ? await burstRound(ctx, ctx.sides.ext, `small-${r}`, SMALL_BURST, burstDeadlineMs.ext) : await sdkOnFreshPages(ctx, `small-${r}`, (side) => burstRound(ctx, side, `small-${r}`, SMALL_BURST, burstDeadlineMs.sdk), sdkPageErrors);
+          if (run) small[sys].push(run);
+          render();
+        }
+      }
+    }
     big.push(await bigExtension(ctx, bigDeadlineMs));
     render();
     big.push((await sdkOnFreshPages(ctx, "big", (side) => bigSdk(ctx, side, bigDeadlineMs))) ?? { sys: "sdk", outcome: "sdk pages did not start" });
     render();
   },
 };
+
+/** A small burst: the issue asks that one be delivered at least as fast as the sdk delivers it. */
+const SMALL_BURST = 50;
+
+function smallBurstRows(runs: Record<Sys, Run[]>): Section["rows"] {
+  const done = (sys: Sys): Run[] => runs[sys].filter((r) => r.complete);
+  const ms = (sys: Sys): number => median(done(sys).map((r) => r.deliveredMs));
+  const [e, s] = [ms("ext"), ms("sdk")];
+  const measured = done("ext").length > 0 && done("sdk").length > 0;
+  return [
+    {
+      measure: `small burst of ${SMALL_BURST}: time to all delivered (median of ${runs.ext.length} / ${runs.sdk.length})`,
+      ext: runs.ext.length ? `${f(e, 0)} ms` : "–",
+      sdk: runs.sdk.length ? `${f(s, 0)} ms` : "–",
+      ratio: lowerIsBetter(e, s),
+      target: verdict(measured ? e <= s : undefined, "ext at least as fast as sdk"),
+    },
+  ];
+}
 
 /** The sdk pages' uncaught errors during the bursts, counted by message. */
 function errorNote(errors: string[]): string[] {

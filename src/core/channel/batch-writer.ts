@@ -9,7 +9,7 @@
  * otherwise; writes never overlap and keep submission order. There is no timer: an idle writer
  * commits after the current turn, a busy one collects everything submitted meanwhile.
  */
-import type { ChannelStore, ChannelStoreBatch, ChannelStoreWriteResult } from "./channel-store.js";
+import type { ChannelStore, ChannelStoreBatch, ChannelStoreWriteResult } from "../ports/channel-store.js";
 import type { InboxEntry, OutboxRequest } from "./types.js";
 
 interface Waiter {
@@ -23,7 +23,7 @@ interface Pending {
   waiters: Waiter[];
 }
 
-const emptyBatch = (): Required<ChannelStoreBatch> => ({ channels: [], requests: [], inbox: [], segmentCarriers: [] });
+const emptyBatch = (): Required<ChannelStoreBatch> => ({ channels: [], requests: [], inbox: [], segmentCarriers: [], pruneInbox: [] });
 
 export class BatchWriter {
   private pending: Pending | undefined;
@@ -44,6 +44,7 @@ export class BatchWriter {
     target.requests.push(...(batch.requests ?? []));
     target.inbox.push(...(batch.inbox ?? []));
     target.segmentCarriers.push(...(batch.segmentCarriers ?? []));
+    target.pruneInbox.push(...(batch.pruneInbox ?? []));
     const inbox = batch.inbox ?? [];
     return new Promise<ChannelStoreWriteResult>((resolve, reject) => this.pending?.waiters.push({ inbox, resolve, reject }));
   }

@@ -7,30 +7,33 @@
  * rate-limiter releases to encryption + delivery, and delivery events back to the channel that
  * owns the message (through the task's tag).
  *
- * Lifecycle: `start` loads every known channel and resumes its pending work (outbox, resends,
- * hand-offs, missing dependencies) before returning; `stop` stops timers and waits for work
- * in flight. Nothing here needs the process to stay alive: all state is in the stores.
+ * Lifecycle: `start` opens only the channels with pending work (outbox, resends, hand-offs,
+ * missing dependencies: the `PendingWorkIndex`) and resumes it before returning; every other
+ * known channel opens on first use (a page opens it, a message arrives on its content topic,
+ * a queued release or a delivery event names it). Without an index every known channel opens
+ * at start. `stop` stops timers and waits for work in flight. Nothing here needs the process to
+ * stay alive: all state is in the stores.
  */
 import { invalidParams } from "../../shared/errors.js";
-import type { Clock } from "../ports/clock.js";
-import type { Scheduler } from "../ports/scheduler.js";
-import type { Availability, IncomingWakuMessage, Transport, Unsubscribe } from "../ports/transport.js";
-import { CHANNEL_KEY_BYTES, SEALED_PAYLOAD_VERSION, type PayloadCipher } from "../crypto/cipher.js";
+import type { Availability, IncomingWakuMessage, Unsubscribe } from "../ports/transport.js";
+import { SEALED_PAYLOAD_VERSION } from "../crypto/cipher.js";
 import type { DecryptStats } from "../crypto/open-or-drop.js";
-import { DeliveryService, type DeliveryOptionsInput } from "../delivery/delivery-service.js";
-import type { DeliveryStore } from "../delivery/store.js";
+import { DeliveryService } from "../delivery/delivery-service.js";
+import type { DeliveryOptionsInput } from "../delivery/options.js";
+import type { DeliveryStore } from "../ports/delivery-store.js";
+import type { PendingWorkIndex } from "../ports/pending-work.js";
 import type { DeliveryEvent } from "../delivery/types.js";
 import { RateLimiter, type RateLimitOptions } from "../ratelimit/rate-limiter.js";
-import type { RateLimitStore } from "../ratelimit/store.js";
+import type { RateLimitStore } from "../ports/ratelimit-store.js";
 import type { RateLimitEntry } from "../ratelimit/types.js";
+import { bytesToHex } from "../../shared/bytes.js";
+// CHANNEL_ID_PATTERN is the page API's own: every id a page may use must open here.
+import { CHANNEL_ID_PATTERN, CHANNEL_KEY_BYTES, MAX_PAYLOAD_BYTES, SETTLED_REQUEST_RETENTION, WAKU_MAX_MESSAGE_BYTES } from "../../shared/limits.js";
 import {
-  DEFAULT_MAX_PAYLOAD_BYTES,
   DEFAULT_PARITY_RATE,
   DEFAULT_SEGMENT_SIZE,
   SegmentReassembler,
-  WAKU_MAX_MESSAGE_BYTES,
   resolveSegmenterOptions,
-  type Keccak256,
   type ReassemblyLimits,
   type SegmentStore,
 } from "../segmentation/index.js";
@@ -38,18 +41,18 @@ import {
   SdsChannel,
   cryptoRandom,
   resolveSdsParams,
-  type SdsCodec,
   type SdsParams,
   type SdsParamsInput,
   type SdsRandom,
   type SdsStore,
 } from "../sds/index.js";
 import { effectiveBloomSize } from "../sds/bloom-port.js";
-import { toHex } from "../sds/random.js";
 import { BatchWriter } from "./batch-writer.js";
-import type { ChannelStore } from "./channel-store.js";
-import { ReliableChannel, type ChannelContext, type ChannelLimits, type OutgoingItem } from "./reliable-channel.js";
-import type { ChannelConfig } from "./types.js";
+import type { ChannelStore } from "../ports/channel-store.js";
+import type { ChannelContext, ChannelLimits, OutgoingItem, PipelinePorts } from "./context.js";
+import { ReliableChannel } from "./reliable-channel.js";
+import { resolveRetention, type InboxRetention } from "./retention.js";
+import type { ChannelConfig, OutboxRequest } from "./types.js";
 import { SEGMENT_META } from "./wire-marker.js";
 
 export interface ChannelStores {
@@ -58,16 +61,12 @@ export interface ChannelStores {
   delivery: DeliveryStore;
   segments: SegmentStore;
   rateLimit: RateLimitStore<OutgoingItem>;
+  /** Which channels must resume at start; absent = every known channel opens at start. */
+  pendingWork?: PendingWorkIndex;
 }
 
-export interface ChannelManagerDeps {
+export interface ChannelManagerDeps extends PipelinePorts {
   stores: ChannelStores;
-  transport: Transport;
-  clock: Clock;
-  scheduler: Scheduler;
-  cipher: PayloadCipher;
-  codec: SdsCodec;
-  keccak256: Keccak256;
   random?: SdsRandom;
   reportError?: (error: unknown) => void;
 }
@@ -96,16 +95,23 @@ export function singleMessageBudget(params: SdsParams): number {
 }
 
 export const DEFAULT_CHANNEL_LIMITS: Omit<ChannelLimits, "singleMessageMaxBytes"> = {
-  maxPayloadBytes: DEFAULT_MAX_PAYLOAD_BYTES,
+  maxPayloadBytes: MAX_PAYLOAD_BYTES,
   segmentSize: DEFAULT_SEGMENT_SIZE,
   parityRate: DEFAULT_PARITY_RATE,
   // @waku/sdk's ReliableChannel retries missing messages every 10 s; so do we, but only while
   // something is missing.
   retrievalIntervalMs: 10_000,
+  // Bounds on what strangers' made-up dependencies cost the store and us (store-catch-up.ts):
+  // at most one retrieval query per second per channel, each for at most 100 hashes.
+  retrievalMinGapMs: 1_000,
+  maxRetrievalHashes: 100,
   // A new channel pulls the last day of history from the store (store nodes keep ~30 days).
   initialHistoryMs: 24 * 60 * 60_000,
   maxIdempotencyKeyChars: 256,
-  activeRequestCache: 2_000,
+  // Settled requests kept in memory per channel beyond those in flight (the store has them all):
+  // each costs ~2.5 KiB of heap, so this bounds the sender heap a busy channel holds.
+  activeRequestCache: 200,
+  settledRequests: SETTLED_REQUEST_RETENTION,
 };
 
 export interface OpenChannelParams {
@@ -113,14 +119,17 @@ export interface OpenChannelParams {
   contentTopic: string;
   participantId: string;
   key?: Uint8Array;
+  /** Received messages kept (validated; 5001 outside `CHANNEL_RETENTION_BOUNDS`); replaces an open channel's setting. */
+  retention?: Partial<InboxRetention>;
 }
 
-// The page API's CHANNEL_ID_PATTERN (src/shared/api.ts): every id a page may use must open here.
-const CHANNEL_ID = /^[A-Za-z0-9._~:@+/-]{1,128}$/;
 const CONTENT_TOPIC = /^\/[^/\s]+\/[^/\s]+\/[^/\s]+\/[^/\s]+$/;
 
 export class ChannelManager {
   private readonly channels = new Map<string, ReliableChannel>();
+  /** Every channel of the profile by id, open or not (configs are small; state loads on open). */
+  private readonly known = new Map<string, ChannelConfig>();
+  private readonly openedListeners = new Set<(channel: ReliableChannel) => void>();
   private readonly opening = new Map<string, Promise<ReliableChannel>>();
   private readonly subscriptions = new Map<string, Promise<Unsubscribe | undefined>>();
   private readonly delivery: DeliveryService;
@@ -201,22 +210,64 @@ export class ChannelManager {
     this.unsubscribeAvailability = this.deps.transport.onAvailabilityChange((availability) => this.onAvailability(availability));
     await this.reassembler.start();
     await this.delivery.start();
-    // Channels before the limiter: its queued releases need their channel to exist. Channels
-    // that resume work meanwhile wait for the limiter through `enqueue`.
-    for (const config of await this.deps.stores.channels.loadChannels()) await this.openKnown(config);
+    await this.resumePendingChannels();
+    // Queued releases open their channel on dispatch. Channels that resume work meanwhile wait
+    // for the limiter through `enqueue`.
     await this.rateLimiter.start();
     this.markLimiterStarted();
+  }
+
+  /**
+   * Open the channels with pending work (all of them without a `PendingWorkIndex`) and subscribe
+   * to every known content topic, so arrivals for channels not open yet are heard (and open them).
+   */
+  private async resumePendingChannels(): Promise<void> {
+    const [configs, pending] = await Promise.all([
+      this.deps.stores.channels.loadChannels(),
+      this.deps.stores.pendingWork?.channelsWithPendingWork().then((ids) => new Set(ids)),
+    ]);
+    for (const config of configs) this.known.set(config.channelId, config);
+    for (const config of configs) if (!pending || pending.has(config.channelId)) await this.openKnown(config);
+    for (const config of configs) this.ensureSubscribed(config.contentTopic);
+  }
+
+  /**
+   * The channel, opened from its stored state if it is known but not open yet (first use after a
+   * start); undefined for an unknown id.
+   */
+  async useChannel(channelId: string): Promise<ReliableChannel | undefined> {
+    const open = this.channels.get(channelId) ?? (await this.opening.get(channelId));
+    if (open || this.stopped) return open;
+    const config = this.known.get(channelId);
+    return config ? this.openKnown(config) : undefined;
+  }
+
+  /** Called with every channel this manager opens from now on (at start, on use, on arrival). */
+  onChannelOpened(listener: (channel: ReliableChannel) => void): () => void {
+    this.openedListeners.add(listener);
+    return () => this.openedListeners.delete(listener);
+  }
+
+  /** A request as stored (for channels not open; an open channel's own view is fresher). */
+  storedRequest(requestId: string): Promise<OutboxRequest | undefined> {
+    return this.deps.stores.channels.getRequest(requestId);
+  }
+
+  /** Channels of the profile, open or not. */
+  knownChannelCount(): number {
+    return this.known.size;
   }
 
   /** Open a channel (creating it durably on first use). Re-opening returns the same channel. */
   async openChannel(params: OpenChannelParams): Promise<ReliableChannel> {
     if (this.stopped) throw new Error("ChannelManager is stopped");
     validateOpenParams(params);
-    const existing = this.channels.get(params.channelId) ?? (await this.opening.get(params.channelId));
+    const existing = await this.useChannel(params.channelId);
     if (existing) {
       if (existing.contentTopic !== params.contentTopic || existing.participantId !== params.participantId) {
         throw invalidParams("channel already open with another content topic or participant id", { channelId: params.channelId });
       }
+      if (params.retention !== undefined) await existing.setRetention(params.retention);
       return existing;
     }
     const config: ChannelConfig = {
@@ -224,6 +275,7 @@ export class ChannelManager {
       contentTopic: params.contentTopic,
       participantId: params.participantId,
       ...(params.key ? { key: params.key.slice() } : {}),
+      ...(params.retention !== undefined ? { retention: resolveRetention(params.retention) } : {}),
       createdAtMs: this.deps.clock.now(),
     };
     await this.writer.write({ channels: [config] });
@@ -278,6 +330,9 @@ export class ChannelManager {
   // ---- internals ------------------------------------------------------------------------------
 
   private openKnown(config: ChannelConfig): Promise<ReliableChannel> {
+    const inFlight = this.opening.get(config.channelId);
+    if (inFlight) return inFlight;
+    this.known.set(config.channelId, config);
     const pending = (async () => {
       const sds = await SdsChannel.open(
         { store: this.deps.stores.sds, codec: this.deps.codec, clock: this.deps.clock, random: this.random, reportError: this.reportError },
@@ -287,6 +342,13 @@ export class ChannelManager {
       this.channels.set(config.channelId, channel);
       this.ensureSubscribed(config.contentTopic);
       void channel.syncFromStore().catch((error) => this.reportError(error));
+      for (const listener of [...this.openedListeners]) {
+        try {
+          listener(channel);
+        } catch (error) {
+          this.reportError(error);
+        }
+      }
       return channel;
     })();
     this.opening.set(config.channelId, pending);
@@ -314,7 +376,7 @@ export class ChannelManager {
         }),
       limits: this.limits,
       newRequestId: () => this.newRequestId(),
-      newMessageId: () => toHex(this.random.bytes(this.messageIdBytes)),
+      newMessageId: () => bytesToHex(this.random.bytes(this.messageIdBytes)),
       reportError: this.reportError,
       decryptStats: this.decryptStats,
     };
@@ -327,7 +389,7 @@ export class ChannelManager {
   private newRequestId(): string {
     const time = this.deps.clock.now().toString(36).padStart(9, "0");
     const counter = (this.requestCounter++ % 36 ** 4).toString(36).padStart(4, "0");
-    return `req_${time}${counter}${toHex(this.random.bytes(8))}`;
+    return `req_${time}${counter}${bytesToHex(this.random.bytes(8))}`;
   }
 
   /** Subscribe once per content topic; a failed attempt is retried on the next availability change. */
@@ -343,17 +405,25 @@ export class ChannelManager {
     this.subscriptions.set(contentTopic, attempt);
   }
 
+  /** To every channel on the topic; a known channel not open yet opens first (arrival order kept). */
   private onWakuMessage(message: IncomingWakuMessage): void {
-    for (const channel of this.channels.values()) {
-      if (channel.contentTopic !== message.contentTopic) continue;
-      channel.receive(message).catch((error) => this.reportError(error));
+    for (const config of this.known.values()) {
+      if (config.contentTopic !== message.contentTopic) continue;
+      const open = this.channels.get(config.channelId);
+      if (open) {
+        open.receive(message).catch((error) => this.reportError(error));
+        continue;
+      }
+      void this.useChannel(config.channelId)
+        .then((channel) => channel?.receive(message))
+        .catch((error) => this.reportError(error));
     }
   }
 
   /** Rate limiter released an SDS message: seal it, hand it to the delivery service (durable). */
   private async dispatch(entry: RateLimitEntry<OutgoingItem>): Promise<void> {
     const item = entry.item;
-    const channel = this.channels.get(item.channelId);
+    const channel = this.channels.get(item.channelId) ?? (await this.useChannel(item.channelId));
     if (!channel) {
       this.reportError(new Error(`dropping a queued message of unknown channel ${item.channelId}`));
       return;
@@ -367,7 +437,7 @@ export class ChannelManager {
         version: key ? SEALED_PAYLOAD_VERSION : 0,
         ...(item.segment ? { meta: SEGMENT_META } : {}),
       },
-      { tag: JSON.stringify([item.channelId, item.messageId]) },
+      { tag: JSON.stringify([item.channelId, item.messageId]), ...(item.resend ? { background: true } : {}) },
     );
     // Not awaited: the channel may be mid-step (resends are dispatched from inside one).
     channel.onDispatched(item, task.messageHash).catch((error) => this.reportError(error));
@@ -383,9 +453,15 @@ export class ChannelManager {
       this.reportError(error);
       return;
     }
-    const channel = typeof channelId === "string" ? this.channels.get(channelId) : undefined;
-    if (!channel || typeof messageId !== "string") return;
-    channel.onDeliveryEvent(messageId, event).catch((error) => this.reportError(error));
+    if (typeof channelId !== "string" || typeof messageId !== "string") return;
+    const open = this.channels.get(channelId);
+    if (open) {
+      open.onDeliveryEvent(messageId, event).catch((error) => this.reportError(error));
+      return;
+    }
+    void this.useChannel(channelId)
+      .then((channel) => channel?.onDeliveryEvent(messageId, event))
+      .catch((error) => this.reportError(error));
   }
 
   /** Peers came back: re-subscribe where needed and catch up on what the store has. */
@@ -393,7 +469,7 @@ export class ChannelManager {
     const before = this.lastAvailability;
     this.lastAvailability = availability;
     if (this.stopped) return;
-    if (availability.filter && !before.filter) for (const channel of this.channels.values()) this.ensureSubscribed(channel.contentTopic);
+    if (availability.filter && !before.filter) for (const config of this.known.values()) this.ensureSubscribed(config.contentTopic);
     if (availability.store && !before.store) {
       for (const channel of this.channels.values()) void channel.syncFromStore().catch((error) => this.reportError(error));
     }
@@ -402,7 +478,7 @@ export class ChannelManager {
 
 function validateOpenParams(params: OpenChannelParams): void {
   if (typeof params !== "object" || params === null) throw invalidParams("openChannel takes { channelId, contentTopic, participantId, key? }");
-  if (typeof params.channelId !== "string" || !CHANNEL_ID.test(params.channelId)) {
+  if (typeof params.channelId !== "string" || !CHANNEL_ID_PATTERN.test(params.channelId)) {
     throw invalidParams("channelId must be 1..128 characters of A-Z a-z 0-9 . _ ~ : @ + / -");
   }
   if (typeof params.contentTopic !== "string" || !CONTENT_TOPIC.test(params.contentTopic)) {
@@ -414,4 +490,5 @@ function validateOpenParams(params: OpenChannelParams): void {
   if (params.key !== undefined && (!(params.key instanceof Uint8Array) || params.key.length !== CHANNEL_KEY_BYTES)) {
     throw invalidParams(`key must be ${CHANNEL_KEY_BYTES} bytes`);
   }
+  resolveRetention(params.retention);
 }

@@ -1,5 +1,6 @@
 /**
- * ReliableChannel: one channel's pipeline.
+ * ReliableChannel: one channel's pipeline, the public face that wires its paths together and
+ * runs every state change in one serial queue.
  *
  *   send:    validate -> outbox (durable; the request id is returned only now) -> segment ->
  *            SDS wrap (durable) -> rate limiter -> [manager: encrypt -> delivery service]
@@ -20,85 +21,32 @@
  * - Each payload is in the inbox once (keyed by SDS message id, or by segment set), in causal
  *   order, with a cursor that only grows, and is emitted once: only when the inbox takes it.
  * - All state changes of one channel run one at a time (a serial queue).
+ *
+ * The paths live in their own modules: `send-path`, `receive-path`, `inbox`, `part-progress`
+ * (request status), `active-requests`, `store-catch-up`.
  */
-import { ReliableChannelError, invalidParams, payloadTooLarge } from "../../shared/errors.js";
-import type { Clock } from "../ports/clock.js";
-import type { Scheduler, TimerHandle } from "../ports/scheduler.js";
-import type { IncomingWakuMessage, Transport } from "../ports/transport.js";
+import { ReliableChannelError } from "../../shared/errors.js";
+import type { IncomingWakuMessage } from "../ports/transport.js";
 import type { DeliveryEvent } from "../delivery/types.js";
-import type { PayloadCipher } from "../crypto/cipher.js";
-import { openOrDrop, type DecryptStats } from "../crypto/open-or-drop.js";
-import type { SubmitInput } from "../ratelimit/rate-limiter.js";
-import type { SubmitResult } from "../ratelimit/types.js";
-import { decodeSegment, encodeSegment, segmentPayload, type Keccak256, type SegmentReassembler } from "../segmentation/index.js";
-import type { SdsCodec, SdsChannel, Delivery, DueResult, NewWrap, ReceiveResult, SdsEvent, Transmission } from "../sds/index.js";
+import type { SdsChannel, DueResult, SdsEvent } from "../sds/index.js";
 import { SdsDueDriver } from "../sds/index.js";
-import { toHex } from "../sds/random.js";
-import type { BatchWriter } from "./batch-writer.js";
-import type { ChannelStore } from "./channel-store.js";
-import { aggregateRequestStatus, type PartStage, type RequestStatus } from "./request-status.js";
-import { SerialQueue } from "./serial.js";
-import type { ChannelConfig, ChannelEvent, InboxEntry, OutboxPart, OutboxRequest } from "./types.js";
-import { isSegmentMeta } from "./wire-marker.js";
+import { ActiveRequests } from "./active-requests.js";
+import type { ChannelContext, OutgoingItem } from "./context.js";
+import { Inbox } from "./inbox.js";
+import { applyAck, applyDeliveryEvent, applyExpiry, updatePart, type PartUpdateDeps } from "./part-progress.js";
+import { hexToBytes } from "../../shared/bytes.js";
+import { ReceivePath } from "./receive-path.js";
+import type { RequestStatus } from "./request-status.js";
+import { newOutboxRequest, prepareRequest, transmit, validateSend, type SendOptions } from "./send-path.js";
+import { SerialQueue } from "../serial-queue.js";
+import { StoreCatchUp } from "./store-catch-up.js";
+import { resolveRetention, type InboxRetention } from "./retention.js";
+import { SEGMENT_CARRIER_RETENTION_MS } from "../../shared/limits.js";
+import type { InboxPage } from "./inbox.js";
+import type { ChannelConfig, ChannelEvent, OutboxPart, OutboxRequest } from "./types.js";
 
-/** What waits in the rate limiter: one SDS message ready to be sealed and published. */
-export interface OutgoingItem {
-  channelId: string;
-  messageId: string;
-  bytes: Uint8Array;
-  segment: boolean;
-  kind: "content" | "sync";
-}
-
-export interface ChannelLimits {
-  maxPayloadBytes: number;
-  /**
-   * Payloads up to this size go out as one plain SDS message (what @waku/sdk peers read);
-   * larger ones are segmented. Defaults to what fits under the 150 KiB Waku limit next to the
-   * SDS overhead of the channel's parameters (see `singleMessageBudget`).
-   */
-  singleMessageMaxBytes: number;
-  /** Chunk size of a segmented payload (each chunk also carries SDS + segment headers). */
-  segmentSize: number;
-  parityRate: number;
-  /** Re-query the store for missing dependencies this often while any are missing. */
-  retrievalIntervalMs: number;
-  /** How far back the first store sync of a new channel looks. */
-  initialHistoryMs: number;
-  maxIdempotencyKeyChars: number;
-  /** Active requests kept in memory per channel (older ones are read from the store). */
-  activeRequestCache: number;
-}
-
-export interface ChannelContext {
-  store: ChannelStore;
-  writer: BatchWriter;
-  transport: Transport;
-  clock: Clock;
-  scheduler: Scheduler;
-  cipher: PayloadCipher;
-  codec: SdsCodec;
-  keccak256: Keccak256;
-  reassembler: SegmentReassembler;
-  /** Hand an SDS message to the shared rate limiter (waits until the limiter has started). */
-  enqueue(input: SubmitInput<OutgoingItem>): Promise<SubmitResult>;
-  limits: ChannelLimits;
-  newRequestId(): string;
-  /** A fresh random SDS message id. */
-  newMessageId(): string;
-  reportError(error: unknown): void;
-  decryptStats: DecryptStats;
-}
-
-export interface SendOptions {
-  ephemeral?: boolean;
-  idempotencyKey?: string;
-  /**
-   * The caller guarantees `idempotencyKey` was never given before (e.g. a call id on its first
-   * post): only this process's memory is checked, not the store (one read less per send).
-   */
-  newKey?: boolean;
-}
+export type { ChannelContext, ChannelLimits, OutgoingItem, PipelinePorts } from "./context.js";
+export type { SendOptions } from "./send-path.js";
 
 export interface RequestInfo {
   requestId: string;
@@ -111,29 +59,85 @@ export interface RequestInfo {
 
 type Listener = (event: ChannelEvent) => void;
 
-const RANK: Record<PartStage, number> = { queued: 0, propagated: 1, stored: 2, acknowledged: 3, failed: -1 };
+/** The retention sweep runs after this much activity time, or after this many requests settled. */
+const SWEEP_EVERY_MS = 60_000;
+const SWEEP_EVERY_SETTLED = 64;
 
 export class ReliableChannel {
   private readonly serial = new SerialQueue();
   private readonly listeners = new Set<Listener>();
   /** Requests whose status can still change, by id, plus an index from SDS message id. */
-  private readonly active = new Map<string, OutboxRequest>();
-  private readonly byMessageId = new Map<string, string>();
-  private readonly byIdempotencyKey = new Map<string, string>();
-  private readonly carriers = new Set<string>();
+  private readonly active: ActiveRequests;
+  private readonly inbox: Inbox;
+  private readonly receivePath: ReceivePath;
+  private readonly catchUp: StoreCatchUp;
+  private readonly parts: PartUpdateDeps;
   private readonly driver: SdsDueDriver;
   private readonly unsubscribeSds: () => void;
-  private lastCursor = 0;
-  private retrievalTimer: TimerHandle | undefined;
   private closed = false;
+  /** Ends of preparations running outside the serial queue (hand-off durability, outbox write). */
+  private readonly preparing = new Set<Promise<void>>();
+  /**
+   * Writes a channel step submitted but did not wait for (part updates, see `updatePart`; hand-off
+   * confirmations, see `ReceivePath`): the sweep and `idle` wait for them.
+   */
+  private readonly partWrites = new Set<Promise<void>>();
   /** A `prepare` failed in this instance (storage trouble): hand nothing on before it is durable. */
   private prepareFailed = false;
+  private lastSweepAtMs = -Infinity;
+  private settledSinceSweep = 0;
+  private sweepQueued = false;
 
   private constructor(
     private readonly ctx: ChannelContext,
     private config: ChannelConfig,
     private readonly sds: SdsChannel,
   ) {
+    const channelId = config.channelId;
+    const emit = (event: ChannelEvent): void => this.emit(event);
+    this.active = new ActiveRequests(ctx.store, channelId, ctx.limits.activeRequestCache);
+    this.inbox = new Inbox({
+      channelId,
+      store: ctx.store,
+      writer: ctx.writer,
+      clock: ctx.clock,
+      retention: resolveRetention(config.retention),
+      confirmDeliveries: (upToSeq) => sds.confirmDeliveries(upToSeq),
+      emit,
+    });
+    this.receivePath = new ReceivePath({
+      ctx,
+      channelId,
+      key: config.key,
+      sds,
+      inbox: this.inbox,
+      afterSdsStep: () => this.driver.poke(),
+      background: (write) => void this.trackWrite(write).catch((error) => ctx.reportError(error)),
+      onMissing: () => this.catchUp.scheduleRetrieval(0),
+      dropped: (reason, detail) => this.emit({ type: "dropped", channelId, reason, detail }),
+    });
+    this.catchUp = new StoreCatchUp({
+      transport: ctx.transport,
+      scheduler: ctx.scheduler,
+      clock: ctx.clock,
+      limits: ctx.limits,
+      contentTopic: config.contentTopic,
+      sds,
+      receive: (message) => this.receive(message),
+      isClosed: () => this.closed,
+      reportError: (error) => ctx.reportError(error),
+    });
+    this.parts = {
+      channelId,
+      requests: this.active,
+      writer: ctx.writer,
+      clock: ctx.clock,
+      emit,
+      onSettled: () => {
+        this.settledSinceSweep++;
+        this.maybeSweep();
+      },
+    };
     this.driver = new SdsDueDriver({
       channel: sds,
       scheduler: ctx.scheduler,
@@ -168,6 +172,22 @@ export class ReliableChannel {
     return this.config.participantId;
   }
 
+  /** What the channel keeps of received messages. */
+  get retention(): InboxRetention {
+    return { ...this.inbox.retention };
+  }
+
+  /** Replace the channel's retention (validated; durable before it applies), then sweep. */
+  async setRetention(input: Partial<InboxRetention>): Promise<void> {
+    const retention = resolveRetention(input);
+    const current = this.inbox.retention;
+    if (retention.maxMessages === current.maxMessages && retention.maxAgeMs === current.maxAgeMs) return;
+    this.config = { ...this.config, retention };
+    await this.ctx.writer.write({ channels: [this.config] });
+    this.inbox.retention = retention;
+    this.queueSweep();
+  }
+
   on(listener: Listener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -178,64 +198,30 @@ export class ReliableChannel {
   /** Accept `payload` for reliable delivery. Resolves with the request id once it is durable. */
   async send(payload: Uint8Array, options: SendOptions = {}): Promise<{ requestId: string; duplicate: boolean }> {
     this.assertOpen();
-    if (!(payload instanceof Uint8Array)) throw invalidParams("payload must be a Uint8Array");
-    if (payload.length === 0) throw invalidParams("payload must not be empty");
-    const { maxPayloadBytes, singleMessageMaxBytes, maxIdempotencyKeyChars } = this.ctx.limits;
-    if (payload.length > maxPayloadBytes) throw payloadTooLarge(payload.length, maxPayloadBytes);
-    const ephemeral = options.ephemeral === true;
+    validateSend(payload, options, this.ctx.limits);
     const key = options.idempotencyKey;
-    if (key !== undefined && (typeof key !== "string" || key.length === 0 || key.length > maxIdempotencyKeyChars)) {
-      throw invalidParams(`idempotencyKey must be a string of 1..${maxIdempotencyKeyChars} characters`);
-    }
-    if (ephemeral && key !== undefined) throw invalidParams("ephemeral messages take no idempotencyKey");
-    if (ephemeral && payload.length > singleMessageMaxBytes) {
-      throw invalidParams(`ephemeral messages must fit in one Waku message (${singleMessageMaxBytes} bytes)`);
-    }
     if (key !== undefined) {
       // Memory first: a send with the same key earlier in this turn is not in the store yet.
-      const known = this.byIdempotencyKey.get(key);
+      const known = this.active.requestIdForKey(key);
       if (known !== undefined) return { requestId: known, duplicate: true };
       if (options.newKey !== true) {
         const existing = await this.ctx.store.findRequestByIdempotencyKey(this.config.channelId, key);
         if (existing) return { requestId: existing.requestId, duplicate: true };
-        const raced = this.byIdempotencyKey.get(key); // another send with this key won the await
+        const raced = this.active.requestIdForKey(key); // another send with this key won the await
         if (raced !== undefined) return { requestId: raced, duplicate: true };
       }
     }
-    const now = this.ctx.clock.now();
-    const requestId = this.ctx.newRequestId();
-    const segmented = payload.length > singleMessageMaxBytes;
-    const request: OutboxRequest = {
-      requestId,
-      channelId: this.config.channelId,
-      ...(key !== undefined ? { idempotencyKey: key } : {}),
-      ephemeral,
-      createdAtMs: now,
-      updatedAtMs: now,
-      payloadBytes: payload.length,
-      payload: payload.slice(),
-      segmented,
-      needed: 1,
-      prepared: false,
-      parts: [],
-      // A single SDS message gets its id now, durably with the request: `prepare` can then hand
-      // it on before SDS's log commit (a crash in between re-wraps it with this same id).
-      messageIds: segmented || ephemeral ? [] : [this.ctx.newMessageId()],
-      status: { state: "queued", requestId, parts: 0 },
-    };
-    this.active.set(requestId, request);
-    if (key !== undefined) this.byIdempotencyKey.set(key, requestId);
-    this.evictSettled();
+    const request = newOutboxRequest(this.ctx, this.config.channelId, payload, options);
+    this.active.accept(request);
     try {
       await this.ctx.writer.write({ requests: [request] });
     } catch (error) {
       // Not accepted: forget it, so a retry of the same send is not mistaken for a duplicate.
-      this.active.delete(requestId);
-      if (key !== undefined) this.byIdempotencyKey.delete(key);
+      this.active.forget(request);
       throw error;
     }
     this.schedulePrepare(request);
-    return { requestId, duplicate: false };
+    return { requestId: request.requestId, duplicate: false };
   }
 
   /** Status and per-part timeline of one of this channel's requests. */
@@ -253,92 +239,43 @@ export class ReliableChannel {
   }
 
   /** Received payloads after `since` (a cursor; 0 = from the start), in delivery order. */
-  async messages(since = 0, limit = 100): Promise<{ messages: InboxEntry[]; cursor: number }> {
-    if (!Number.isInteger(since) || since < 0) throw invalidParams("since must be a cursor (integer >= 0)");
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1_000) throw invalidParams("limit must be an integer in 1..1000");
-    const messages = await this.ctx.store.inboxSince(this.config.channelId, since, limit);
-    return { messages, cursor: messages.at(-1)?.cursor ?? since };
+  async messages(since = 0, limit = 100): Promise<InboxPage> {
+    return this.inbox.since(since, limit);
   }
 
   private schedulePrepare(request: OutboxRequest): void {
+    const failed = (error: unknown): void => {
+      // The request stays unprepared until the channel is opened again. Later requests must
+      // not overtake it on the network before their own state is durable: no early hand-off.
+      this.prepareFailed = true;
+      this.ctx.reportError(error);
+    };
     void this.serial
       .run(() => this.prepare(request))
-      .catch((error) => {
-        // The request stays unprepared until the channel is opened again. Later requests must
-        // not overtake it on the network before their own state is durable: no early hand-off.
-        this.prepareFailed = true;
-        this.ctx.reportError(error);
-      });
+      .then((finish) => {
+        if (!finish) return;
+        // The rest runs outside the queue: the next request is wrapped meanwhile.
+        const rest = finish().catch(failed);
+        this.preparing.add(rest);
+        void rest.finally(() => this.preparing.delete(rest));
+      }, failed);
   }
 
-  /** Split, wrap and hand on one request. Idempotent: safe to run again after a crash. */
-  private async prepare(request: OutboxRequest): Promise<void> {
-    if (request.prepared || this.closed) return;
-    const payload = request.payload;
-    if (!payload) throw new Error(`request ${request.requestId} lost its payload before it was prepared`);
-    const segments = request.segmented
-      ? segmentPayload(payload, this.ctx.keccak256, {
-          segmentSize: this.ctx.limits.segmentSize,
-          parityRate: this.ctx.limits.parityRate,
-          maxPayloadBytes: this.ctx.limits.maxPayloadBytes,
-        })
-      : undefined;
-    const contents = segments ? segments.map(encodeSegment) : [payload];
-    // Any `needed` of the segments rebuild the payload: the data-segment count.
-    const needed = segments ? segments.filter((segment) => !segment.isParity).length : 1;
-    const parts: OutboxPart[] = [];
-    const items: OutgoingItem[] = [];
-    // The id chosen at `send` (single-message requests): hand the message to the rate limiter
-    // while SDS commits it, instead of after (the hot path of a send).
-    const chosenId = !this.prepareFailed && !request.segmented && !request.ephemeral && contents.length === 1 ? request.messageIds[0] : undefined;
-    const handedOn: Promise<unknown>[] = [];
-    for (let index = 0; index < contents.length; index++) {
-      const content = contents[index] as Uint8Array;
-      const options = request.ephemeral
-        ? { ephemeral: true }
-        : {
-            idempotencyKey: `${request.requestId}/${index}`,
-            ...(chosenId !== undefined
-              ? {
-                  messageId: chosenId,
-                  beforeDurable: (wrapped: NewWrap) => {
-                    const item: OutgoingItem = { channelId: this.config.channelId, messageId: wrapped.messageId, bytes: wrapped.bytes, segment: false, kind: "content" };
-                    const enqueued = this.ctx.enqueue({ id: item.messageId, channelId: item.channelId, priority: "user", item });
-                    enqueued.catch(() => undefined); // awaited below, unless the commit failed first
-                    handedOn.push(enqueued);
-                  },
-                }
-              : {}),
-          };
-      const wrapped = await this.sds.wrapOutgoing(content, options);
-      const part: OutboxPart = { index, messageId: wrapped.messageId, stage: "queued", timeline: { queued: this.ctx.clock.now() }, transmissions: 0 };
-      parts.push(part);
-      this.byMessageId.set(wrapped.messageId, request.requestId);
-      // A duplicate was wrapped before a crash: SDS resends it, so nothing is handed on here.
-      if (wrapped.status === "new" && chosenId === undefined) {
-        items.push({ channelId: this.config.channelId, messageId: wrapped.messageId, bytes: wrapped.bytes, segment: request.segmented, kind: "content" });
-      }
-    }
-    this.driver.poke();
-    const prepared: OutboxRequest = {
-      ...request,
-      parts,
-      needed,
-      messageIds: parts.map((p) => p.messageId as string),
-      prepared: true,
-      updatedAtMs: this.ctx.clock.now(),
-    };
-    delete prepared.payload;
-    prepared.status = aggregateRequestStatus(request.requestId, parts, needed);
-    this.active.set(request.requestId, prepared);
-    // Ephemeral parts are not logged by SDS: record them before handing them on (at most once).
-    if (request.ephemeral) await this.ctx.writer.write({ requests: [prepared] });
-    await Promise.all(handedOn);
-    for (const item of items) {
-      await this.ctx.enqueue({ id: item.messageId, channelId: item.channelId, priority: "user", item });
-    }
-    if (!request.ephemeral) await this.ctx.writer.write({ requests: [prepared] });
-    this.emit({ type: "status", channelId: this.config.channelId, status: prepared.status });
+  /** Split, wrap and hand on one request (see `prepareRequest`); returns the rest to run. */
+  private async prepare(request: OutboxRequest): Promise<(() => Promise<void>) | undefined> {
+    if (request.prepared || this.closed) return undefined;
+    return prepareRequest(
+      {
+        ctx: this.ctx,
+        channelId: this.config.channelId,
+        sds: this.sds,
+        requests: this.active,
+        earlyHandOff: !this.prepareFailed,
+        afterWrap: () => this.driver.poke(),
+        emit: (event) => this.emit(event),
+      },
+      request,
+    );
   }
 
   /**
@@ -346,43 +283,32 @@ export class ReliableChannel {
    * await this from inside a channel step (it queues behind the running step).
    */
   onDispatched(item: OutgoingItem, messageHash: string): Promise<void> {
-    return this.serial.run(async () => {
-      await this.sds.recordRetrievalHint(item.messageId, fromHex(messageHash));
-      await this.updatePart(item.messageId, (part) => {
-        part.messageHash = messageHash;
-        part.transmissions++;
-      });
+    // The hint is an SDS step (ordered by SDS's own runner); the channel queue need not wait for it.
+    const hint = this.sds.recordRetrievalHint(item.messageId, hexToBytes(messageHash));
+    const part = this.updatePart(item.messageId, (part) => {
+      part.messageHash = messageHash;
+      part.transmissions++;
     });
+    return Promise.all([hint, part]).then(() => undefined);
   }
 
   onDeliveryEvent(messageId: string, event: DeliveryEvent): Promise<void> {
-    return this.serial.run(() =>
-      this.updatePart(messageId, (part) => {
-        switch (event.type) {
-          case "propagated":
-            part.method = event.method;
-            advance(part, "propagated", this.ctx.clock.now());
-            return;
-          case "stored":
-            advance(part, "stored", this.ctx.clock.now());
-            return;
-          case "failed":
-            // Final only when the message can never be accepted (too large). Everything else,
-            // including "invalid" (e.g. a timestamp gone stale while offline), is retried by an
-            // SDS resend, which restamps the message and creates a new delivery task.
-            part.failureReason = `${event.reason}: ${event.detail}`;
-            if (event.reason === "too_large" && RANK[part.stage] < RANK.propagated) {
-              part.stage = "failed";
-              part.timeline.failed = this.ctx.clock.now();
-            }
-            return;
-          default: {
-            const unreachable: never = event;
-            throw new Error(`unknown delivery event ${JSON.stringify(unreachable)}`);
-          }
-        }
-      }),
-    );
+    return this.updatePart(messageId, (part) => applyDeliveryEvent(part, event, this.ctx.clock));
+  }
+
+  /** Apply a part change as a channel step; resolves once it is durable and its status emitted. */
+  private updatePart(messageId: string, change: (part: OutboxPart) => void): Promise<void> {
+    return this.serial
+      .run(() => updatePart(this.parts, messageId, change))
+      .then(({ durable }) => this.trackWrite(durable));
+  }
+
+  /** Keep `write` in `partWrites` until it settles; returns it. */
+  private trackWrite(write: Promise<void>): Promise<void> {
+    this.partWrites.add(write);
+    const forget = (): void => void this.partWrites.delete(write);
+    write.then(forget, forget);
+    return write;
   }
 
   private onSdsEvent(event: SdsEvent): void {
@@ -390,30 +316,14 @@ export class ReliableChannel {
       case "acknowledged":
       case "ack-added": {
         const { messageId, by } = event.type === "acknowledged" ? event.ack : event;
-        void this.serial
-          .run(() =>
-            this.updatePart(messageId, (part) => {
-              advance(part, "acknowledged", this.ctx.clock.now());
-              part.ackedBy = [...new Set([...(part.ackedBy ?? []), by])];
-            }),
-          )
-          .catch((error) => this.ctx.reportError(error));
+        this.updatePart(messageId, (part) => applyAck(part, by, this.ctx.clock.now())).catch((error) => this.ctx.reportError(error));
         return;
       }
       case "expired":
-        void this.serial
-          .run(() =>
-            this.updatePart(event.messageId, (part) => {
-              if (RANK[part.stage] >= RANK.propagated) return; // on the network; just nobody acked
-              part.stage = "failed";
-              part.failureReason = "no peer took the message before SDS gave up resending it";
-              part.timeline.failed = this.ctx.clock.now();
-            }),
-          )
-          .catch((error) => this.ctx.reportError(error));
+        this.updatePart(event.messageId, (part) => applyExpiry(part, this.ctx.clock.now())).catch((error) => this.ctx.reportError(error));
         return;
       case "missing":
-        this.scheduleRetrieval(0);
+        this.catchUp.scheduleRetrieval(0);
         return;
       case "delivered":
       case "possibly-acknowledged":
@@ -426,220 +336,23 @@ export class ReliableChannel {
     }
   }
 
-  /** Apply `change` to the part carrying `messageId`, persist, then emit the new status. */
-  private async updatePart(messageId: string, change: (part: OutboxPart) => void): Promise<void> {
-    const request = await this.requestFor(messageId);
-    if (!request) return; // not ours (e.g. a sync message) or long forgotten
-    const part = request.parts.find((p) => p.messageId === messageId);
-    if (!part) return;
-    const before = JSON.stringify(request.status);
-    change(part);
-    request.status = aggregateRequestStatus(request.requestId, request.parts, request.needed);
-    request.updatedAtMs = this.ctx.clock.now();
-    await this.ctx.writer.write({ requests: [request] });
-    if (JSON.stringify(request.status) !== before) this.emit({ type: "status", channelId: this.config.channelId, status: request.status });
-  }
-
-  private async requestFor(messageId: string): Promise<OutboxRequest | undefined> {
-    const requestId = this.byMessageId.get(messageId);
-    const cached = requestId === undefined ? undefined : this.active.get(requestId);
-    if (cached) return cached;
-    const stored = await this.ctx.store.findRequestByMessageId(this.config.channelId, messageId);
-    if (stored) this.remember(stored);
-    return stored;
-  }
-
-  private remember(request: OutboxRequest): void {
-    this.active.set(request.requestId, request);
-    for (const id of request.messageIds) this.byMessageId.set(id, request.requestId);
-    if (request.idempotencyKey !== undefined) this.byIdempotencyKey.set(request.idempotencyKey, request.requestId);
-    this.evictSettled();
-  }
-
-  /**
-   * Bound memory: past `activeRequestCache`, forget the oldest requests that are settled
-   * (acknowledged or failed); the store still has them. Requests still in flight stay, since
-   * their latest state may not be committed yet. Looks at a bounded number of entries per call.
-   */
-  private evictSettled(): void {
-    let excess = this.active.size - this.ctx.limits.activeRequestCache;
-    let budget = 64;
-    for (const [requestId, request] of this.active) {
-      if (excess <= 0 || budget-- <= 0) return;
-      const settled = request.prepared && (request.status.state === "acknowledged" || request.status.state === "failed");
-      if (!settled) continue;
-      this.active.delete(requestId);
-      for (const id of request.messageIds) this.byMessageId.delete(id);
-      if (request.idempotencyKey !== undefined) this.byIdempotencyKey.delete(request.idempotencyKey);
-      excess--;
-    }
-  }
-
   // ---- receiving ------------------------------------------------------------------------------
 
   /** A Waku message on our content topic (live, or from a store query). */
   receive(message: IncomingWakuMessage): Promise<void> {
-    return this.serial.run(() => this.receiveNow(message));
-  }
-
-  private async receiveNow(message: IncomingWakuMessage): Promise<void> {
-    if (this.closed) return;
-    let bytes: Uint8Array | undefined;
-    if (this.config.key) {
-      if (message.version !== 1) return this.dropped("decrypt", `version ${message.version} message on an encrypted channel`);
-      bytes = await openOrDrop(this.ctx.cipher, message.payload, this.config.key, this.ctx.decryptStats);
-      if (!bytes) return this.dropped("decrypt", this.ctx.decryptStats.lastFailure ?? "did not open with the channel key");
-    } else {
-      if (message.version !== 0) return this.dropped("decrypt", `encrypted (version ${message.version}) message on a channel without a key`);
-      bytes = message.payload;
-    }
-    const peek = this.ctx.codec.decode(bytes);
-    if (!peek.ok) return this.dropped("decode", peek.error.message);
-    if (peek.message.channelId !== this.config.channelId) return; // another channel on this topic
-    const carrier = isSegmentMeta(message.meta);
-    if (carrier && !this.carriers.has(peek.message.messageId)) {
-      await this.ctx.writer.write({ segmentCarriers: [{ channelId: this.config.channelId, messageId: peek.message.messageId }] });
-      this.carriers.add(peek.message.messageId);
-    }
-    // SDS delivers this message's id only for this copy (a later copy is a duplicate), so its
-    // `meta` says whether it carries a segment: no store read for it.
-    const plainId = carrier ? undefined : peek.message.messageId;
-    // The common case, this message alone delivered as a whole payload: it goes into the inbox
-    // (and out to listeners once there) while SDS commits the step, not after. The inbox drops
-    // a key it already has, so if SDS's commit is lost and SDS delivers the message again when
-    // it comes again, nobody sees it twice.
-    let early: Promise<void> | undefined;
-    const beforeDurable = (decided: ReceiveResult): void => {
-      const only = decided.delivered.length === 1 ? decided.delivered[0] : undefined;
-      if (only === undefined || only.messageId !== plainId) return;
-      early = this.persistDeliveries([], [{ key: only.messageId, senderId: only.senderId, payload: only.content, afterLoss: only.afterLoss }]);
-      early.catch(() => undefined); // awaited below on every path
-    };
-    let result: ReceiveResult;
-    try {
-      result = await this.sds.receive(bytes, { retrievalHint: fromHex(message.messageHash), beforeDurable });
-    } catch (error) {
-      await early;
-      throw error;
-    }
-    this.driver.poke();
-    if (result.ephemeral) {
-      await this.persistDeliveries([], [{ key: result.ephemeral.messageId, senderId: result.ephemeral.senderId, payload: result.ephemeral.content }]);
-    }
-    if (early) {
-      await early;
-      await this.persistDeliveries(result.delivered, []); // confirms the hand-off
-    } else {
-      await this.deliver(result.delivered, false, plainId);
-    }
-    if (result.missing.length > 0) this.scheduleRetrieval(0);
-  }
-
-  /** Move SDS deliveries into the inbox (reassembling segments), then confirm them to SDS. */
-  private async deliver(deliveries: readonly Delivery[], replay = false, plainId?: string): Promise<void> {
-    if (deliveries.length === 0) return;
-    let pending: { key: string; senderId: string; payload: Uint8Array; afterLoss?: boolean }[] = [];
-    for (const delivery of deliveries) {
-      const carrier =
-        delivery.messageId !== plainId &&
-        (this.carriers.has(delivery.messageId) || (await this.ctx.store.isSegmentCarrier(this.config.channelId, delivery.messageId)));
-      if (!carrier) {
-        if (replay && (await this.ctx.store.hasInboxKey(this.config.channelId, delivery.messageId))) continue;
-        pending.push({ key: delivery.messageId, senderId: delivery.senderId, payload: delivery.content, afterLoss: delivery.afterLoss });
-        continue;
-      }
-      let segment;
-      try {
-        segment = decodeSegment(delivery.content);
-      } catch (error) {
-        this.dropped("segment", error instanceof Error ? error.message : String(error));
-        continue;
-      }
-      const result = await this.ctx.reassembler.accept(segment, `${this.config.channelId}/${delivery.senderId}`, async (payload, setId) => {
-        const key = `set:${setId}`;
-        // Keep inbox order: everything delivered before this segment goes in first, together.
-        const entries = [...pending, ...((await this.ctx.store.hasInboxKey(this.config.channelId, key)) ? [] : [{ key, senderId: delivery.senderId, payload }])];
-        pending = [];
-        await this.persistDeliveries([], entries);
-      });
-      if (result.status === "rejected") this.dropped("segment", `${result.reason}: ${result.detail}`);
-    }
-    await this.persistDeliveries(deliveries, pending);
-  }
-
-  /**
-   * Write inbox entries, emit them, then confirm SDS hand-offs up to the last delivery. Emitting
-   * before the confirmation is safe: the entries are durable, and a crash before the confirm
-   * replays the hand-offs on open, where `hasInboxKey` skips what the inbox already holds.
-   */
-  private async persistDeliveries(
-    confirm: readonly Delivery[],
-    entries: readonly { key: string; senderId: string; payload: Uint8Array; afterLoss?: boolean }[],
-  ): Promise<void> {
-    const now = this.ctx.clock.now();
-    const inbox: InboxEntry[] = entries.map((entry) => ({
-      channelId: this.config.channelId,
-      cursor: ++this.lastCursor,
-      key: entry.key,
-      senderId: entry.senderId,
-      payload: entry.payload,
-      receivedAtMs: now,
-      afterLoss: entry.afterLoss ?? false,
-    }));
-    // Only what the inbox did not have yet goes out: a delivery it already holds was emitted then.
-    const added = inbox.length > 0 ? (await this.ctx.writer.write({ inbox })).addedInbox : [];
-    for (const message of added) this.emit({ type: "message", channelId: this.config.channelId, message });
-    const lastSeq = confirm.reduce((max, d) => Math.max(max, d.seq), -1);
-    if (lastSeq >= 0) await this.sds.confirmDeliveries(lastSeq);
+    return this.serial.run(async () => {
+      if (this.closed) return;
+      await this.receivePath.receive(message);
+    });
   }
 
   // ---- timers: resends, syncs, missing dependencies, store catch-up ----------------------------
 
   private async onDue(result: DueResult): Promise<void> {
-    for (const transmission of result.resend) await this.transmit(transmission);
-    if (result.sync) await this.transmit(result.sync);
-    await this.deliver(result.delivered);
-  }
-
-  private async transmit(transmission: Transmission): Promise<void> {
-    const request = transmission.kind === "content" ? await this.requestFor(transmission.messageId) : undefined;
-    const item: OutgoingItem = {
-      channelId: this.config.channelId,
-      messageId: transmission.messageId,
-      bytes: transmission.bytes,
-      segment: request?.segmented ?? false,
-      kind: transmission.kind,
-    };
-    if (transmission.kind === "sync") {
-      await this.ctx.enqueue({ id: `${transmission.messageId}`, channelId: item.channelId, priority: "control", coalesceKey: "sync", item });
-    } else {
-      // Resends were paid for by the first transmission (RLN-style: republish is free).
-      await this.ctx.enqueue({ id: `${transmission.messageId}#${transmission.transmission}`, channelId: item.channelId, priority: "user", resend: true, item });
-    }
-  }
-
-  private scheduleRetrieval(delayMs: number): void {
-    if (this.retrievalTimer || this.closed) return;
-    this.retrievalTimer = this.ctx.scheduler.setTimeout(() => {
-      this.retrievalTimer = undefined;
-      void this.retrieveMissing().catch((error) => {
-        this.ctx.reportError(error);
-        this.scheduleRetrieval(this.ctx.limits.retrievalIntervalMs);
-      });
-    }, delayMs);
-  }
-
-  /** Ask the store for missing dependencies by their retrieval hints (Waku message hashes). */
-  private async retrieveMissing(): Promise<void> {
-    const missing = this.sds.missingDependencies();
-    if (missing.length === 0) return;
-    const hashes = [...new Set(missing.flatMap((m) => (m.retrievalHint ? [toHex(m.retrievalHint)] : [])))];
-    if (hashes.length > 0 && this.ctx.transport.availability().store) {
-      for await (const page of this.ctx.transport.queryStore({ kind: "hashes", contentTopic: this.config.contentTopic, messageHashes: hashes })) {
-        for (const message of page) await this.receive(message);
-      }
-    }
-    if (this.sds.missingDependencies().length > 0) this.scheduleRetrieval(this.ctx.limits.retrievalIntervalMs);
+    const deps = { ctx: this.ctx, channelId: this.config.channelId, requests: this.active };
+    for (const transmission of result.resend) await transmit(deps, transmission);
+    if (result.sync) await transmit(deps, result.sync);
+    await this.receivePath.deliver(result.delivered);
   }
 
   /**
@@ -648,16 +361,8 @@ export class ReliableChannel {
    */
   async syncFromStore(): Promise<number> {
     if (this.closed || !this.ctx.transport.availability().store) return 0;
-    const now = this.ctx.clock.now();
-    const since = this.config.syncedUntilMs !== undefined ? this.config.syncedUntilMs - 60_000 : now - this.ctx.limits.initialHistoryMs;
-    let count = 0;
-    for await (const page of this.ctx.transport.queryStore({ kind: "time", contentTopic: this.config.contentTopic, startMs: since, endMs: now + 1 })) {
-      for (const message of page) {
-        await this.receive(message);
-        count++;
-      }
-    }
-    this.config = { ...this.config, syncedUntilMs: now };
+    const { count, syncedUntilMs } = await this.catchUp.pullSince(this.config.syncedUntilMs);
+    this.config = { ...this.config, syncedUntilMs };
     await this.ctx.writer.write({ channels: [this.config] });
     return count;
   }
@@ -665,16 +370,71 @@ export class ReliableChannel {
   // ---- lifecycle ------------------------------------------------------------------------------
 
   private async resume(): Promise<void> {
-    this.lastCursor = await this.ctx.store.lastInboxCursor(this.config.channelId);
+    await this.inbox.load(this.sds.pendingDeliveries().length > 0);
     const requests = await this.ctx.store.loadActiveRequests(this.config.channelId, this.ctx.limits.activeRequestCache);
-    for (const request of requests) this.remember(request);
+    for (const request of requests) this.active.remember(request);
     // Messages SDS handed off before a crash but the inbox never got.
-    await this.serial.run(() => this.deliver(this.sds.pendingDeliveries(), true));
+    await this.serial.run(() => this.receivePath.deliver(this.sds.pendingDeliveries(), true));
+    // Outgoing messages SDS settled (acknowledged, expired) in a commit that landed just before a
+    // crash: their events were never heard, and SDS will not repeat them. Replay them from its state.
+    for (const request of requests) {
+      for (const part of request.parts) {
+        if (part.stage === "acknowledged" || part.stage === "failed") continue;
+        const outgoing = part.messageId === undefined ? undefined : this.sds.outgoingStatus(part.messageId);
+        if (outgoing?.state === "acknowledged") for (const by of outgoing.ackedBy) this.onSdsEvent({ type: "ack-added", messageId: outgoing.messageId, by });
+        if (outgoing?.state === "expired") this.onSdsEvent({ type: "expired", messageId: outgoing.messageId });
+      }
+    }
     for (const request of requests) {
       if (!request.prepared) this.schedulePrepare(request);
     }
     this.driver.start();
-    if (this.sds.missingDependencies().length > 0) this.scheduleRetrieval(0);
+    if (this.sds.missingDependencies().length > 0) this.catchUp.scheduleRetrieval(0);
+    this.queueSweep();
+  }
+
+  // ---- retention ------------------------------------------------------------------------------
+
+  /** Sweep when enough time or enough settled requests went by (checked on every event). */
+  private maybeSweep(): void {
+    if (this.settledSinceSweep >= SWEEP_EVERY_SETTLED || this.ctx.clock.now() - this.lastSweepAtMs >= SWEEP_EVERY_MS) this.queueSweep();
+  }
+
+  /** Queue one sweep behind the running step (never awaited from inside one). */
+  private queueSweep(): void {
+    if (this.sweepQueued || this.closed) return;
+    this.sweepQueued = true;
+    this.lastSweepAtMs = this.ctx.clock.now();
+    this.settledSinceSweep = 0;
+    void this.serial
+      .run(() => this.sweep())
+      .catch((error) => this.ctx.reportError(error))
+      .finally(() => {
+        this.sweepQueued = false;
+      });
+  }
+
+  /**
+   * Apply every retention rule of the channel in one store transaction: inbox age (and count),
+   * settled requests past `SETTLED_REQUEST_RETENTION`, and carrier marks past their backstop age
+   * — the latter only while SDS holds nothing it could still deliver (no missing dependency, so
+   * nothing buffered, and no pending hand-off), since a carrier's mark is read on delivery.
+   */
+  private async sweep(): Promise<void> {
+    if (this.closed) return;
+    // A part write still in flight must not land after the sweep removed its request.
+    await Promise.allSettled([...this.partWrites]);
+    const now = this.ctx.clock.now();
+    const sdsIdle = this.sds.missingDependencies().length === 0 && this.sds.pendingDeliveries().length === 0;
+    const result = await this.ctx.store.sweep({
+      channelId: this.config.channelId,
+      ...this.inbox.sweepRules(now),
+      requestsSettledBeforeMs: now - this.ctx.limits.settledRequests.maxAgeMs,
+      keepSettledRequests: this.ctx.limits.settledRequests.maxPerChannel,
+      carriersAddedBeforeMs: sdsIdle ? now - SEGMENT_CARRIER_RETENTION_MS : -Infinity,
+    });
+    this.inbox.swept(result.inboxFirstCursor);
+    this.active.drop(result.requestsRemoved);
   }
 
   /** Stop timers. Durable state stays; reopening resumes it. */
@@ -682,27 +442,27 @@ export class ReliableChannel {
     if (this.closed) return;
     this.closed = true;
     this.driver.stop();
-    this.retrievalTimer?.cancel();
-    this.retrievalTimer = undefined;
+    this.catchUp.stop();
     this.unsubscribeSds();
     try {
-      await this.serial.idle();
+      await this.idle();
     } finally {
       this.listeners.clear();
     }
   }
 
   /** Everything queued on this channel has settled (tests, orderly shutdown). */
-  idle(): Promise<void> {
-    return this.serial.idle();
+  async idle(): Promise<void> {
+    await this.serial.idle();
+    while (this.preparing.size > 0 || this.partWrites.size > 0) {
+      await Promise.all([...this.preparing]);
+      await Promise.allSettled([...this.partWrites]);
+      await this.serial.idle();
+    }
   }
 
   private assertOpen(): void {
     if (this.closed) throw new ReliableChannelError("ChannelNotFound", `channel ${this.config.channelId} is closed; open it again`);
-  }
-
-  private dropped(reason: "decrypt" | "decode" | "segment", detail: string): void {
-    this.emit({ type: "dropped", channelId: this.config.channelId, reason, detail });
   }
 
   private emit(event: ChannelEvent): void {
@@ -713,16 +473,6 @@ export class ReliableChannel {
         this.ctx.reportError(error);
       }
     }
+    this.maybeSweep();
   }
-}
-
-function advance(part: OutboxPart, stage: PartStage, now: number): void {
-  if (part.stage === "failed" || RANK[stage] > RANK[part.stage]) part.stage = stage;
-  part.timeline[stage] ??= now;
-}
-
-function fromHex(hex: string): Uint8Array {
-  const out = new Uint8Array(hex.length >>> 1);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
-  return out;
 }

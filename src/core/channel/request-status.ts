@@ -11,8 +11,10 @@
  *
  * Pure functions: the channel persists part states, and recomputes the request status from them.
  */
+import { STAGE_RANK, type RequestStage } from "../../shared/stages.js";
 
-export type PartStage = "queued" | "propagated" | "stored" | "acknowledged" | "failed";
+/** Stage of one part (Waku message) of a request: the request stages, in their one order. */
+export type PartStage = RequestStage;
 
 export type RequestStatus =
   | { state: "queued"; requestId: string; parts: number }
@@ -28,13 +30,6 @@ export interface PartState {
   failureReason?: string;
 }
 
-const RANK: Record<Exclude<PartStage, "failed">, number> = {
-  queued: 0,
-  propagated: 1,
-  stored: 2,
-  acknowledged: 3,
-};
-
 /**
  * Status of a request from its parts' states. `needed` is how many parts suffice to rebuild the
  * payload (1 for a single message, the data-segment count for a segmented one).
@@ -49,7 +44,7 @@ export function aggregateRequestStatus(requestId: string, parts: readonly PartSt
   // The stage reached by at least `needed` live parts: sort ranks descending, take the needed-th.
   const ranks = parts
     .filter((part) => part.stage !== "failed")
-    .map((part) => RANK[part.stage as Exclude<PartStage, "failed">])
+    .map((part) => STAGE_RANK[part.stage])
     .sort((a, b) => b - a);
   const reached = ranks[Math.max(0, Math.min(needed, ranks.length) - 1)] ?? 0;
   switch (reached) {

@@ -17,6 +17,8 @@ export interface ChannelConfig {
   createdAtMs: number;
   /** Store history up to this time (ms) has been pulled into the channel. */
   syncedUntilMs?: number;
+  /** Received messages kept (absent = `DEFAULT_INBOX_RETENTION`); see `retention.ts`. */
+  retention?: { maxMessages: number; maxAgeMs: number };
 }
 
 /** One Waku-message-sized part of a request (the whole payload, or one segment). */
@@ -33,6 +35,8 @@ export interface OutboxPart {
   /** Times (ms) each stage was first reached, for the delivery timeline. */
   timeline: Partial<Record<PartStage, number>>;
   transmissions: number;
+  /** SDS will not resend it any more (acknowledged, or expired after its last resend). */
+  sdsFinal?: boolean;
 }
 
 export interface OutboxRequest {
@@ -54,6 +58,12 @@ export interface OutboxRequest {
   /** Denormalised for the store's message-id index. */
   messageIds: string[];
   status: RequestStatus;
+  /**
+   * When every part settled (`requestSettled` in retention.ts): from then on the request is in
+   * the store's settled index and leaves the outbox after `SETTLED_REQUEST_RETENTION`. Absent
+   * while anything can still change: such a request is never pruned.
+   */
+  settledAtMs?: number;
 }
 
 export interface InboxEntry {

@@ -17,4 +17,3 @@ export interface PayloadCipher {
 
 /** WakuMessage `version` of payloads sealed with the 26/WAKU2-PAYLOAD symmetric scheme. */
 export const SEALED_PAYLOAD_VERSION = 1;
-export const CHANNEL_KEY_BYTES = 32;

@@ -1,8 +1,12 @@
 /**
  * Delivery service: gets each Waku message to the network and, where a store node is reachable,
- * confirms it landed there. One durable task per message hash.
+ * confirms it landed there. One durable task per message hash. This module is the loop: which
+ * task runs when (one timer, publish slots, early first publish) and how tasks end.
  *
- * Why this shape (lessons from logos-delivery and @waku/sdk, see DESIGN.md §2):
+ * The rest lives beside it: `task` (the state machine), `publish-round` (one attempt over every
+ * method), `store-check` (confirmation by hash), `expiry` (TTL), `options`.
+ *
+ * Why this shape (lessons from logos-delivery and @waku/sdk):
  * - the first attempt starts at once (no 1 s loop latency on the happy path), even before the
  *   task is written when a publish slot is free: the write and the network round trip overlap;
  * - later work is driven by ONE timer armed for the earliest due task, not a fixed poll, so the
@@ -11,12 +15,17 @@
  *   together), bounded by a TTL and a maximum of attempts;
  * - at most `maxInFlight` publishes run at once, so a burst of 1,000 sends never opens 1,000
  *   streams (the cause of "Stream aborted" in the js ReliableChannel) but stays fast;
+ * - no head-of-line blocking: first publishes of new messages go ahead of retries and SDS
+ *   resends, and some slots are theirs alone, so hours of resends of large unacknowledged
+ *   payloads never hold back a message someone just sent;
  * - store confirmation is batched: one query by hash for all tasks due for a check.
  *
  * Guarantees:
  * - durable before announced: every state change is written through `DeliveryStore.save` before
  *   an event is emitted or `send` resolves (a publish may already be on the wire by then; its
- *   outcome is applied to the task only after the task is durable);
+ *   outcome is applied to the task only after the task is durable). Background republishes (SDS
+ *   resends) are the exception: memory only, since SDS already holds their bytes and due time
+ *   durably; without it each resend of a 96 KiB segment wrote its bytes to IndexedDB again;
  * - idempotent: the same message (same hash) always maps to the same task, also after a restart;
  * - resumable: `start()` loads unsettled tasks and carries on where they stopped; a publish that
  *   was in flight when the worker died is simply made again (same bytes, same hash);
@@ -26,48 +35,18 @@
  */
 import type { Clock } from "../ports/clock.js";
 import type { Scheduler, TimerHandle } from "../ports/scheduler.js";
-import type { Availability, DeliveryMethod, OutgoingWakuMessage, PublishResult, Transport } from "../ports/transport.js";
-import { backoffDelayMs, DEFAULT_BACKOFF, type BackoffOptions } from "./backoff.js";
+import type { Availability, OutgoingWakuMessage, Transport } from "../ports/transport.js";
+import { backoffDelayMs } from "./backoff.js";
 import { planMethods } from "./method.js";
-import type { DeliveryStore } from "./store.js";
+import { resolveDeliveryOptions, type DeliveryOptions, type DeliveryOptionsInput } from "./options.js";
+import { publishOnce, publishRound, type EarlyPublish } from "./publish-round.js";
+import { expireTasks } from "./expiry.js";
+import { checkStoreBatch } from "./store-check.js";
+import { DueQueue } from "./due-queue.js";
+import type { DeliveryStore } from "../ports/delivery-store.js";
+import type { TaskWorkDeps } from "./task-endings.js";
+import { dropPayload, markFailed, newTask, snapshot } from "./task.js";
 import type { DeliveryEvent, DeliveryFailureReason, DeliveryTask, StampedMessage } from "./types.js";
-
-export interface DeliveryOptions {
-  /** A task that has not settled this long after creation fails (`expired` / `not_stored`). */
-  ttlMs: number;
-  /** Publish rounds (each tries every available method once) before `max_attempts`. */
-  maxAttempts: number;
-  /** Publishes in flight at once, across all tasks. */
-  maxInFlight: number;
-  /** Wait after propagation before asking a store node (store nodes ingest with a lag). */
-  storeCheckDelayMs: number;
-  /** Hashes per store query. */
-  storeCheckBatch: number;
-  /**
-   * Settled tasks are kept this long after they settled, then deleted from the store: long
-   * enough to recognise a replay of the same stamped message (which cannot recur later, since
-   * Waku refuses timestamps more than 20 s old), short enough that the store does not grow with
-   * every message ever sent (8 KB per 1 KiB message, encoded payload included).
-   */
-  settledRetentionMs: number;
-  /** At most one prune per this interval, started by a save that settles something (and at start). */
-  pruneIntervalMs: number;
-  backoff: BackoffOptions;
-}
-
-/** Options as callers give them: any subset, backoff included (merged over the defaults). */
-export type DeliveryOptionsInput = Partial<Omit<DeliveryOptions, "backoff">> & { backoff?: Partial<BackoffOptions> };
-
-export const DEFAULT_DELIVERY_OPTIONS: DeliveryOptions = {
-  ttlMs: 10 * 60_000,
-  maxAttempts: 10,
-  maxInFlight: 16,
-  storeCheckDelayMs: 3_000,
-  storeCheckBatch: 100,
-  settledRetentionMs: 10 * 60_000,
-  pruneIntervalMs: 5 * 60_000,
-  backoff: DEFAULT_BACKOFF,
-};
 
 export interface DeliveryServiceDeps {
   transport: Transport;
@@ -87,31 +66,47 @@ export interface DeliveryServiceDeps {
 
 export interface SendOptions {
   tag?: string;
+  /**
+   * A republish of content already sent (an SDS resend): queued behind new messages' first
+   * publishes, and kept in memory only. Its durability is the caller's: SDS holds the content
+   * and the due time of the next resend, so a resend lost with the worker is simply made again.
+   */
+  background?: boolean;
 }
 
 type Listener = (event: DeliveryEvent) => void;
-
-/** A first publish started before its task was durable (see `startEarlyPublish`). */
-interface EarlyPublish {
-  method: DeliveryMethod;
-  result: Promise<PublishResult>;
-}
 
 export class DeliveryService {
   private readonly options: DeliveryOptions;
   private readonly random: () => number;
   private readonly reportError: (error: unknown) => void;
+  /** What the publish round and the store check work with. */
+  private readonly work: TaskWorkDeps;
   /** Unsettled tasks, by hash. Settled tasks live only in the store. */
   private readonly tasks = new Map<string, DeliveryTask>();
   private readonly creating = new Map<string, Promise<DeliveryTask>>();
-  /** Hashes waiting for a publish slot, FIFO. */
-  private readonly publishQueue: string[] = [];
+  /**
+   * Hashes waiting for a publish slot, FIFO in two lanes: first publishes of new messages, served
+   * first and with slots of their own; then retries and background republishes.
+   */
+  private readonly firstQueue: string[] = [];
+  private readonly laterQueue: string[] = [];
   private readonly queued = new Set<string>();
   /** Hashes with an operation (publish or store check) running. */
   private readonly busy = new Set<string>();
+  /**
+   * When each idle task (not queued, not busy) is next due: its action or its expiry. A task is
+   * (re)scheduled whenever an operation on it ends, so a tick touches only due tasks.
+   */
+  private readonly due = new DueQueue();
+  /** Due for a store check but not yet in one (one check runs at a time), oldest due first. */
+  private readonly checksDue = new Set<string>();
   private readonly running = new Set<Promise<void>>();
   private readonly listeners = new Set<Listener>();
   private inFlight = 0;
+  /** New tasks collected for one write (see `saveNew`), and that write. */
+  private newTasks: DeliveryTask[] | undefined;
+  private newTasksSaved: Promise<void> | undefined;
   private storeCheckRunning = false;
   private timer: TimerHandle | undefined;
   private timerAtMs: number | undefined;
@@ -125,16 +120,26 @@ export class DeliveryService {
     private readonly deps: DeliveryServiceDeps,
     options: DeliveryOptionsInput = {},
   ) {
-    this.options = { ...DEFAULT_DELIVERY_OPTIONS, ...options, backoff: { ...DEFAULT_BACKOFF, ...options.backoff } };
-    if (this.options.maxInFlight < 1 || this.options.maxAttempts < 1 || this.options.storeCheckBatch < 1) {
-      throw new RangeError("maxInFlight, maxAttempts and storeCheckBatch must be >= 1");
-    }
+    this.options = resolveDeliveryOptions(options);
     this.random = deps.random ?? Math.random;
     this.reportError =
       deps.reportError ??
       ((error) => {
         console.error("[delivery]", error);
       });
+    this.work = {
+      transport: deps.transport,
+      options: this.options,
+      random: this.random,
+      endings: {
+        now: () => this.deps.clock.now(),
+        persist: (tasks) => this.persist(tasks),
+        fail: (tasks, reason, detail) => this.fail(tasks, reason, detail),
+        forget: (task) => this.tasks.delete(task.messageHash),
+        emit: (event) => this.emit(event),
+        reportError: (error) => this.reportError(error),
+      },
+    };
   }
 
   /** Load unsettled tasks from the store and resume them. Idempotent. */
@@ -144,7 +149,10 @@ export class DeliveryService {
     this.stopped = false;
     const loaded = await this.deps.store.loadUnsettled();
     for (const task of loaded) {
-      if (!this.tasks.has(task.messageHash)) this.tasks.set(task.messageHash, task);
+      if (!this.tasks.has(task.messageHash)) {
+        this.tasks.set(task.messageHash, task);
+        this.reschedule(task.messageHash);
+      }
     }
     this.unsubscribeAvailability = this.deps.transport.onAvailabilityChange((availability) =>
       this.onAvailability(availability),
@@ -163,8 +171,11 @@ export class DeliveryService {
     this.timerAtMs = undefined;
     this.unsubscribeAvailability?.();
     this.unsubscribeAvailability = undefined;
-    this.publishQueue.length = 0;
+    this.firstQueue.length = 0;
+    this.laterQueue.length = 0;
     this.queued.clear();
+    this.due.clear();
+    this.checksDue.clear();
     while (this.running.size > 0) await Promise.allSettled([...this.running]);
     this.tasks.clear();
     this.busy.clear();
@@ -198,28 +209,16 @@ export class DeliveryService {
     // applied (persisted, announced) once the task is durable. A message that comes with its
     // timestamp may repeat a stored, maybe settled, task: that is looked up first.
     const fresh = message.timestampNs === undefined;
-    let early = fresh ? this.startEarlyPublish(messageHash, stamped) : undefined;
+    let early = fresh && !options.background ? this.startEarlyPublish(messageHash, stamped) : undefined;
     const creation = (async () => {
       const stored = fresh ? undefined : await this.deps.store.get(messageHash);
       if (stored) {
         if (!stored.settled && !this.tasks.has(messageHash)) this.tasks.set(messageHash, stored);
         return this.tasks.get(messageHash) ?? stored;
       }
-      const task: DeliveryTask = {
-        messageHash,
-        message: stamped,
-        state: "pending",
-        settled: false,
-        next: "publish",
-        nextActionAtMs: now,
-        createdAtMs: now,
-        expiresAtMs: now + this.options.ttlMs,
-        attempts: 0,
-        storeMisses: 0,
-        waitingForRoute: false,
-        ...(options.tag !== undefined ? { tag: options.tag } : {}),
-      };
-      await this.deps.store.save([task]);
+      const task = newTask(messageHash, stamped, now, this.options.ttlMs, options.tag);
+      if (options.background) task.background = true;
+      else await this.saveNew(task);
       this.tasks.set(messageHash, task);
       return task;
     })();
@@ -263,53 +262,95 @@ export class DeliveryService {
     if (this.stopped) return;
     const routable = availability.relay || availability.lightpush;
     const now = this.deps.clock.now();
+    // A scan of every task, but only on an availability change (rare), never per tick.
     for (const task of this.tasks.values()) {
-      if (task.waitingForRoute && routable) task.nextActionAtMs = Math.min(task.nextActionAtMs, now);
-      if (task.waitingForStore && availability.store) task.nextActionAtMs = Math.min(task.nextActionAtMs, now);
+      const wake = (task.waitingForRoute && routable) || (task.waitingForStore === true && availability.store);
+      if (wake && task.nextActionAtMs > now) {
+        task.nextActionAtMs = now;
+        this.reschedule(task.messageHash);
+      }
     }
     this.tick();
   }
 
-  /** Look at every task: expire, queue due publishes, start a due store check, re-arm the timer. */
+  /**
+   * Put an idle task back into the due queue at its current due time (next action or expiry).
+   * Called whenever an operation on a task ends; a task that left memory or is settled is dropped.
+   */
+  private reschedule(hash: string): void {
+    const task = this.tasks.get(hash);
+    if (task?.settled) {
+      // Settled in memory but its save failed: the store still says unsettled, so a restart
+      // resumes it; this instance has nothing more to do with it.
+      this.tasks.delete(hash);
+      return;
+    }
+    if (!task || this.busy.has(hash) || this.queued.has(hash) || this.checksDue.has(hash)) return;
+    this.due.schedule(hash, Math.min(task.nextActionAtMs, task.expiresAtMs));
+  }
+
+  /**
+   * Take the due tasks only: expire, queue due publishes, start a due store check, re-arm the
+   * timer. Work is proportional to the tasks due now (plus O(log n) each), not to all tasks.
+   */
   private tick(): void {
     if (this.stopped || !this.started) return;
     const now = this.deps.clock.now();
     const expired: DeliveryTask[] = [];
-    const dueChecks: DeliveryTask[] = [];
-    for (const task of this.tasks.values()) {
-      if (this.busy.has(task.messageHash) || this.queued.has(task.messageHash)) continue;
+    for (const hash of this.due.popDue(now)) {
+      const task = this.tasks.get(hash);
+      if (!task || this.busy.has(hash) || this.queued.has(hash)) continue; // rescheduled when its work ends
       if (task.settled) {
         // Settled in memory but its save failed: the store still says unsettled, so a restart
         // resumes it; this instance has nothing more to do with it.
-        this.tasks.delete(task.messageHash);
+        this.tasks.delete(hash);
         continue;
       }
       if (now >= task.expiresAtMs) expired.push(task);
-      else if (task.nextActionAtMs <= now) {
-        if (task.next === "publish") this.enqueuePublish(task);
-        else dueChecks.push(task);
-      }
+      else if (task.nextActionAtMs > now) this.reschedule(hash); // its due time moved later
+      else if (task.next === "publish") this.enqueuePublish(task);
+      else this.checksDue.add(hash);
+    }
+    if (this.checksDue.size > 0 && !this.storeCheckRunning) {
+      const batch = this.takeCheckBatch(now, expired);
+      if (batch.length > 0) this.track(this.checkStore(batch));
     }
     if (expired.length > 0) this.track(this.expire(expired));
-    if (dueChecks.length > 0 && !this.storeCheckRunning) {
-      // One query per content topic (it routes the query to the right shard), oldest first.
-      const topic = dueChecks[0]?.message.contentTopic;
-      const batch = dueChecks.filter((t) => t.message.contentTopic === topic).slice(0, this.options.storeCheckBatch);
-      this.track(this.checkStore(batch));
-    }
     this.pump();
     this.arm();
   }
 
-  private arm(): void {
-    let earliest: number | undefined;
-    for (const task of this.tasks.values()) {
-      if (this.busy.has(task.messageHash) || this.queued.has(task.messageHash)) continue;
-      // A running store check re-ticks when it ends; arming for due checks now would spin.
-      if (this.storeCheckRunning && task.next === "store_check" && task.nextActionAtMs <= this.deps.clock.now()) continue;
-      const at = Math.min(task.nextActionAtMs, task.expiresAtMs);
-      if (earliest === undefined || at < earliest) earliest = at;
+  /**
+   * Up to `storeCheckBatch` due checks of one content topic (the query is routed by topic),
+   * oldest due first; due checks that expired meanwhile go to `expired` instead.
+   */
+  private takeCheckBatch(now: number, expired: DeliveryTask[]): DeliveryTask[] {
+    const batch: DeliveryTask[] = [];
+    let topic: string | undefined;
+    for (const hash of this.checksDue) {
+      if (batch.length >= this.options.storeCheckBatch) break;
+      const task = this.tasks.get(hash);
+      if (!task || task.settled || this.busy.has(hash)) {
+        this.checksDue.delete(hash);
+        if (task?.settled) this.tasks.delete(hash);
+        continue;
+      }
+      if (now >= task.expiresAtMs) {
+        this.checksDue.delete(hash);
+        expired.push(task);
+        continue;
+      }
+      topic ??= task.message.contentTopic;
+      if (task.message.contentTopic !== topic) continue;
+      this.checksDue.delete(hash);
+      batch.push(task);
     }
+    return batch;
+  }
+
+  /** One timer, armed for the earliest due task (a running store check re-ticks when it ends). */
+  private arm(): void {
+    const earliest = this.due.earliestMs();
     if (earliest === this.timerAtMs) return;
     this.timer?.cancel();
     this.timer = undefined;
@@ -326,13 +367,22 @@ export class DeliveryService {
   private enqueuePublish(task: DeliveryTask): void {
     if (this.queued.has(task.messageHash) || this.busy.has(task.messageHash)) return;
     this.queued.add(task.messageHash);
-    this.publishQueue.push(task.messageHash);
+    (task.attempts === 0 && !task.background ? this.firstQueue : this.laterQueue).push(task.messageHash);
     this.pump();
   }
 
+  /** The next hash a free slot may take: a first publish, else later work within its share of the slots. */
+  private nextToPublish(): string | undefined {
+    if (this.inFlight >= this.options.maxInFlight) return undefined;
+    if (this.firstQueue.length > 0) return this.firstQueue.shift();
+    if (this.inFlight >= this.options.maxInFlight - this.options.slotsKeptForFirst) return undefined;
+    return this.laterQueue.shift();
+  }
+
   private pump(): void {
-    while (!this.stopped && this.inFlight < this.options.maxInFlight && this.publishQueue.length > 0) {
-      const hash = this.publishQueue.shift() as string; // length checked above
+    while (!this.stopped) {
+      const hash = this.nextToPublish();
+      if (hash === undefined) return;
       this.queued.delete(hash);
       const task = this.tasks.get(hash);
       if (!task || task.settled) continue;
@@ -344,12 +394,13 @@ export class DeliveryService {
 
   /** Run a publish round for `task`, whose slot (`inFlight`, `busy`) the caller took. */
   private runRound(task: DeliveryTask, early?: EarlyPublish): void {
-    this.track(this.publishRound(task, early).finally(() => this.releaseSlot(task.messageHash)));
+    this.track(publishRound(this.work, task, early).finally(() => this.releaseSlot(task.messageHash)));
   }
 
   private releaseSlot(hash: string): void {
     this.inFlight--;
     this.busy.delete(hash);
+    this.reschedule(hash);
     this.tick();
   }
 
@@ -360,12 +411,12 @@ export class DeliveryService {
    * resolves the caller holds it (the rate limiter's entry, SDS's resend log) and sends again.
    */
   private startEarlyPublish(hash: string, message: StampedMessage): EarlyPublish | undefined {
-    if (this.stopped || this.inFlight >= this.options.maxInFlight || this.publishQueue.length > 0 || this.busy.has(hash)) return undefined;
+    if (this.stopped || this.inFlight >= this.options.maxInFlight || this.firstQueue.length > 0 || this.busy.has(hash)) return undefined;
     const method = planMethods(this.deps.transport.availability()).methods[0];
     if (method === undefined) return undefined;
     this.inFlight++;
     this.busy.add(hash);
-    const result = this.publishOnce(message, method);
+    const result = publishOnce(this.deps.transport, message, method);
     this.track(result.then(() => undefined));
     return { method, result };
   }
@@ -376,105 +427,13 @@ export class DeliveryService {
     void guarded.finally(() => this.running.delete(guarded));
   }
 
-  // ---- publish ------------------------------------------------------------------------------
-
-  private async publishRound(task: DeliveryTask, early?: EarlyPublish): Promise<void> {
-    const plan = planMethods(this.deps.transport.availability());
-    const errors: string[] = [];
-    // A publish started early counts as this round's first try; the round goes on from there.
-    const methods = early ? [early.method, ...plan.methods.filter((m) => m !== early.method)] : plan.methods;
-    for (const method of methods) {
-      const result = early?.method === method ? await early.result : await this.publishOnce(task.message, method);
-      if (result.messageHash && result.messageHash !== task.messageHash) {
-        // hashMessage and the transport disagree: store checks by hash could never succeed.
-        this.reportError(new Error(`transport hashed ${task.messageHash} as ${result.messageHash}`));
-      }
-      if (result.ok) {
-        await this.onPropagated(task, result, this.deps.transport.availability().store);
-        return;
-      }
-      switch (result.reason) {
-        case "too_large":
-        case "invalid":
-          await this.fail([task], result.reason, `${method}: ${result.detail}`);
-          return;
-        case "no_peers":
-        case "rate_limited":
-        case "timeout":
-        case "network":
-          errors.push(`${method}: ${result.reason} (${result.detail})`);
-          break;
-        default: {
-          const unreachable: never = result.reason;
-          errors.push(`${method}: unknown failure ${String(unreachable)}`);
-        }
-      }
-    }
-    const now = this.deps.clock.now();
-    if (methods.length === 0) {
-      // No route is not an attempt: the network is down, nothing was tried. TTL bounds it, and
-      // an availability change wakes the task at once.
-      task.waitingForRoute = true;
-      task.lastError = "no relay or lightpush peer";
-      task.nextActionAtMs = now + backoffDelayMs(Math.max(1, task.attempts), this.options.backoff, this.random);
-      await this.persist([task]);
-      return;
-    }
-    task.waitingForRoute = false;
-    task.attempts++;
-    task.lastError = errors.join("; ");
-    if (task.attempts >= this.options.maxAttempts) {
-      await this.fail([task], "max_attempts", `${task.attempts} rounds failed; last: ${task.lastError}`);
-      return;
-    }
-    task.nextActionAtMs = now + backoffDelayMs(task.attempts, this.options.backoff, this.random);
-    await this.persist([task]);
-  }
-
-  private async publishOnce(message: StampedMessage, method: "relay" | "lightpush"): Promise<PublishResult> {
-    try {
-      return await this.deps.transport.publish(message, method);
-    } catch (error) {
-      // The port promises typed results; an adapter that throws anyway is treated as a network
-      // failure (retried) and the error text is kept on the task.
-      return { ok: false, method, reason: "network", detail: errorText(error), messageHash: "" };
-    }
-  }
-
-  private async onPropagated(task: DeliveryTask, result: Extract<PublishResult, { ok: true }>, storeCheck: boolean): Promise<void> {
-    const now = this.deps.clock.now();
-    const first = task.state === "pending";
-    task.state = "propagated";
-    task.method = result.method;
-    task.waitingForRoute = false;
-    task.propagatedAtMs ??= now;
-    task.attempts++;
-    if (storeCheck) {
-      task.next = "store_check";
-      task.nextActionAtMs = now + Math.max(this.options.storeCheckDelayMs, task.storeMisses > 0 ? backoffDelayMs(task.storeMisses, this.options.backoff, this.random) : 0);
-    } else {
-      task.settled = true;
-    }
-    await this.persist([task]);
-    if (first) {
-      this.emit({
-        type: "propagated",
-        messageHash: task.messageHash,
-        method: result.method,
-        peers: result.peers,
-        willCheckStore: storeCheck,
-        ...(task.tag !== undefined ? { tag: task.tag } : {}),
-      });
-    }
-  }
-
   // ---- store check --------------------------------------------------------------------------
 
   private async checkStore(tasks: DeliveryTask[]): Promise<void> {
     this.storeCheckRunning = true;
     for (const task of tasks) this.busy.add(task.messageHash);
     try {
-      await this.checkStoreNow(tasks);
+      await checkStoreBatch(this.work, tasks);
     } catch (error) {
       // Typically the store refused a save. Whatever the task fields say now, do not look at
       // these tasks again before a backoff: a failing store must never make the loop spin.
@@ -484,70 +443,8 @@ export class DeliveryService {
     } finally {
       for (const task of tasks) this.busy.delete(task.messageHash);
       this.storeCheckRunning = false;
+      for (const task of tasks) this.reschedule(task.messageHash);
       this.tick();
-    }
-  }
-
-  private async checkStoreNow(tasks: DeliveryTask[]): Promise<void> {
-    {
-      if (!this.deps.transport.availability().store) {
-        // Store unreachable: wait for it (an availability change wakes us) until the TTL.
-        const later = this.deps.clock.now() + backoffDelayMs(1 + (tasks[0]?.storeMisses ?? 0), this.options.backoff, this.random);
-        for (const task of tasks) {
-          task.nextActionAtMs = later;
-          task.waitingForStore = true;
-          task.lastError = "no store peer";
-        }
-        await this.persist(tasks);
-        return;
-      }
-      for (const task of tasks) task.waitingForStore = false;
-      const found = new Set<string>();
-      try {
-        for await (const page of this.deps.transport.queryStore({
-          kind: "hashes",
-          contentTopic: tasks[0]?.message.contentTopic ?? "",
-          messageHashes: tasks.map((t) => t.messageHash),
-        })) {
-          for (const message of page) found.add(message.messageHash);
-        }
-      } catch (error) {
-        const later = this.deps.clock.now() + backoffDelayMs(2, this.options.backoff, this.random);
-        for (const task of tasks) {
-          task.lastError = `store query failed: ${errorText(error)}`;
-          task.nextActionAtMs = later;
-        }
-        await this.persist(tasks);
-        return;
-      }
-      const now = this.deps.clock.now();
-      const stored = tasks.filter((t) => found.has(t.messageHash));
-      const missing = tasks.filter((t) => !found.has(t.messageHash));
-      for (const task of stored) {
-        task.state = "stored";
-        task.settled = true;
-        task.storedAtMs = now;
-      }
-      const exhausted: DeliveryTask[] = [];
-      for (const task of missing) {
-        task.storeMisses++;
-        if (task.attempts >= this.options.maxAttempts) exhausted.push(task);
-        else {
-          // Not there after the ingest delay: publish the same bytes again.
-          task.next = "publish";
-          task.nextActionAtMs = now;
-          task.lastError = "not found in store";
-        }
-      }
-      const republish = missing.filter((t) => !exhausted.includes(t));
-      await this.persist([...stored, ...republish]);
-      for (const task of stored) {
-        this.tasks.delete(task.messageHash);
-        this.emit({ type: "stored", messageHash: task.messageHash, ...(task.tag !== undefined ? { tag: task.tag } : {}) });
-      }
-      if (exhausted.length > 0) {
-        await this.fail(exhausted, "not_stored", `store nodes did not have it after ${this.options.maxAttempts} publishes`);
-      }
     }
   }
 
@@ -556,36 +453,16 @@ export class DeliveryService {
   private async expire(tasks: DeliveryTask[]): Promise<void> {
     for (const task of tasks) this.busy.add(task.messageHash);
     try {
-      await this.expireNow(tasks);
+      await expireTasks(this.work, tasks);
     } finally {
       for (const task of tasks) this.busy.delete(task.messageHash);
-    }
-  }
-
-  private async expireNow(tasks: DeliveryTask[]): Promise<void> {
-    const neverPropagated = tasks.filter((t) => t.state === "pending");
-    const missedInStore = tasks.filter((t) => t.state === "propagated" && t.storeMisses > 0);
-    // Propagated, never contradicted by a store (none reachable): end quietly as propagated.
-    const unconfirmed = tasks.filter((t) => t.state === "propagated" && t.storeMisses === 0);
-    for (const task of unconfirmed) task.settled = true;
-    if (unconfirmed.length > 0) {
-      await this.persist(unconfirmed);
-      for (const task of unconfirmed) this.tasks.delete(task.messageHash);
-    }
-    if (neverPropagated.length > 0) {
-      await this.fail(neverPropagated, "expired", `not propagated within ${this.options.ttlMs} ms`);
-    }
-    if (missedInStore.length > 0) {
-      await this.fail(missedInStore, "not_stored", `not found in store within ${this.options.ttlMs} ms`);
+      // Normally all settled and gone; one whose save failed comes back (and is dropped) in tick.
+      for (const task of tasks) this.reschedule(task.messageHash);
     }
   }
 
   private async fail(tasks: DeliveryTask[], reason: DeliveryFailureReason, detail: string): Promise<void> {
-    for (const task of tasks) {
-      task.state = "failed";
-      task.settled = true;
-      task.failure = { reason, detail: task.lastError && reason !== "max_attempts" ? `${detail}; last error: ${task.lastError}` : detail };
-    }
+    for (const task of tasks) markFailed(task, reason, detail);
     await this.persist(tasks);
     for (const task of tasks) {
       this.tasks.delete(task.messageHash);
@@ -599,10 +476,30 @@ export class DeliveryService {
     }
   }
 
+  /**
+   * Write a new task, together with every other new task of this turn (a burst's messages cost
+   * one store write per turn, not one each). Resolves once the write holding it committed.
+   */
+  private saveNew(task: DeliveryTask): Promise<void> {
+    if (!this.newTasks) {
+      const batch: DeliveryTask[] = [];
+      this.newTasks = batch;
+      this.newTasksSaved = Promise.resolve().then(() => {
+        this.newTasks = undefined;
+        return this.deps.store.save(batch);
+      });
+    }
+    this.newTasks.push(task);
+    return this.newTasksSaved as Promise<void>; // set with `newTasks`
+  }
+
   private async persist(tasks: DeliveryTask[]): Promise<void> {
-    if (tasks.length === 0) return;
-    await this.deps.store.save(tasks);
-    if (tasks.some((task) => task.settled)) this.maybePrune();
+    // A settled task is never published again: its bytes leave memory and the saved record.
+    for (const task of tasks) if (task.settled) dropPayload(task);
+    const durable = tasks.filter((task) => !task.background); // background tasks live in memory only
+    if (durable.length === 0) return;
+    await this.deps.store.save(durable);
+    if (durable.some((task) => task.settled)) this.maybePrune();
   }
 
   /** Delete tasks settled more than `settledRetentionMs` ago, at most once per `pruneIntervalMs`; failures are reported, not thrown. */
@@ -622,12 +519,4 @@ export class DeliveryService {
       }
     }
   }
-}
-
-function snapshot(task: DeliveryTask): DeliveryTask {
-  return { ...task, ...(task.failure ? { failure: { ...task.failure } } : {}) };
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }

@@ -36,6 +36,7 @@ export type NextAction = "publish" | "store_check";
 
 export interface DeliveryTask {
   messageHash: string;
+  /** The bytes to publish; once the task is settled the payload is empty (see `dropPayload`). */
   message: StampedMessage;
   state: DeliveryState;
   /** True when the service will do nothing more with the task. */
@@ -60,6 +61,11 @@ export interface DeliveryTask {
   failure?: DeliveryFailure;
   /** Opaque correlation for the layer above (request id, segment index, ...). */
   tag?: string;
+  /**
+   * A republish of content already sent once (an SDS resend): it waits behind the first publish of
+   * every new message and never takes the publish slots kept for them.
+   */
+  background?: true;
 }
 
 export type DeliveryEvent =

@@ -1,10 +1,17 @@
 /**
- * The core's only view of the Waku network. Adapters: `src/transport/waku-transport.ts`
- * (@waku/sdk light node) and `test/support/loopback-transport.ts` (in-process fake). Both pass
- * `test/contract/transport.contract.ts`.
+ * Transport port: the core's only view of the Waku network (publish, subscribe, store query,
+ * availability of each method).
  *
- * Payloads crossing this port are already encrypted (or plain, for keyless channels): the
- * transport never sees channel keys.
+ * Guarantees every adapter gives (pinned by `test/contract/transport.contract.ts`, run against
+ * `src/transport/waku-transport.ts` over the devnet in test/integration and the double
+ * `test/support/loopback-transport.ts`):
+ * - `publish` never throws: every outcome is a typed `PublishResult` carrying the message hash.
+ * - Delivery is best effort: a subscriber may see a message twice, out of order or not at all
+ *   (the core dedupes, orders causally and repairs through the store).
+ * - Payload, `meta`, `version` and timestamp cross unchanged; payloads are already encrypted
+ *   (or plain, for keyless channels): the transport never sees channel keys.
+ * - Crash: nothing is kept by the adapter; subscriptions end with the process and the core
+ *   re-subscribes and queries the store on start. What the network stored stays queryable.
  */
 
 /** A Waku message as the core sends it. Timestamp is filled in by the transport if absent. */

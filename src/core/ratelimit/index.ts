@@ -1,3 +1,3 @@
 export * from "./types.js";
-export * from "./store.js";
+export type * from "../ports/ratelimit-store.js";
 export * from "./rate-limiter.js";

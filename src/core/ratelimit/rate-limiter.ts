@@ -24,9 +24,10 @@
  * - bounded: more than `maxQueued` waiting entries is a typed StorageFull error.
  */
 import { ReliableChannelError } from "../../shared/errors.js";
+import { SerialQueue } from "../serial-queue.js";
 import type { Clock } from "../ports/clock.js";
 import type { Scheduler, TimerHandle } from "../ports/scheduler.js";
-import type { RateLimitStore, RateLimitStoreBatch } from "./store.js";
+import type { RateLimitStore, RateLimitStoreBatch } from "../ports/ratelimit-store.js";
 import type { EpochUsage, RateLimitEntry, RatePriority, SubmitResult } from "./types.js";
 
 export interface RateLimitOptions {
@@ -78,7 +79,9 @@ export class RateLimiter<T> {
   private usage: EpochUsage = { epoch: -1, used: 0, controlUsed: 0 };
   private nextSeq = 0;
   private lastServed: Record<RatePriority, string | undefined> = { user: undefined, control: undefined };
-  private lock: Promise<unknown> = Promise.resolve();
+  private readonly lock = new SerialQueue();
+  /** A usage write not started yet, shared by every release until it starts. */
+  private usageWrite: Promise<void> | undefined;
   private timer: TimerHandle | undefined;
   private started = false;
   private readonly reportError: (error: unknown) => void;
@@ -130,7 +133,8 @@ export class RateLimiter<T> {
       const entry = this.makeEntry(input);
       return this.deps.dispatch(entry).then(() => ({ status: "released" }) as const);
     }
-    return this.serial(async () => {
+    // The hot path answers outside the lock (see `releaseNow`): `later` is awaited after it.
+    return this.serial(async (): Promise<{ now: SubmitResult } | { later: Promise<SubmitResult> }> => {
       if (!this.started) throw new Error("RateLimiter.submit called before start()");
       const batch: RateLimitStoreBatch<T> = {};
       if (input.priority === "control" && input.coalesceKey !== undefined) {
@@ -148,19 +152,22 @@ export class RateLimiter<T> {
       const entry = this.makeEntry(input);
       if (this.queue.size === 0 && this.hasBudget()) {
         // Idle with budget left: nothing to wait for or to be fair to, so hand it on at once
-        // without queueing it durably first (the hot path of a lone send).
-        if (await this.releaseNow(entry, batch)) return { status: "released" };
-      } else {
-        batch.put = [entry];
-        await this.deps.store.write(batch);
-        this.queue.set(entry.id, entry);
-        await this.pump();
+        // without queueing it durably first (the hot path of a lone send, and of a burst).
+        return { later: this.releaseNow(entry, batch) };
       }
-      if (!this.queue.has(entry.id)) return { status: "released" };
-      const position = this.positionOf(entry);
-      const epochsAhead = Math.floor(position / this.options.messagesPerEpoch);
-      return { status: "queued", position, releaseAtMs: (this.currentEpoch() + 1 + epochsAhead) * this.options.epochMs };
-    });
+      batch.put = [entry];
+      await this.deps.store.write(batch);
+      this.queue.set(entry.id, entry);
+      await this.pump();
+      return { now: this.resultFor(entry) };
+    }).then((outcome) => ("now" in outcome ? outcome.now : outcome.later));
+  }
+
+  private resultFor(entry: RateLimitEntry<T>): SubmitResult {
+    if (!this.queue.has(entry.id)) return { status: "released" };
+    const position = this.positionOf(entry);
+    const epochsAhead = Math.floor(position / this.options.messagesPerEpoch);
+    return { status: "queued", position, releaseAtMs: (this.currentEpoch() + 1 + epochsAhead) * this.options.epochMs };
   }
 
   // ---- internals ------------------------------------------------------------------------------
@@ -171,29 +178,60 @@ export class RateLimiter<T> {
   }
 
   /**
-   * Dispatch `entry` without writing it to the queue store. Resolves true once `dispatch`
-   * resolved (the entry is durable in the next stage) and the usage is counted. If `dispatch`
-   * fails, the entry is queued durably instead (retried like any queued entry) and false is
-   * returned. No entry is lost by skipping the write: until `submit` resolves, the caller has
-   * been told nothing and still holds the work (the outbox keeps the request unprepared, SDS
-   * resends its logged message).
+   * Dispatch `entry` without writing it to the queue store. Called under the lock, which it
+   * leaves at once: the budget is counted and `dispatch` started here, in submission order, and
+   * the returned promise (awaited outside the lock) resolves once `dispatch` resolved (the entry
+   * is durable in the next stage) and the usage is durable. So the entries of a burst reach the
+   * next stage in order while their writes overlap. If `dispatch` fails, the budget is given
+   * back and the entry is queued durably instead (retried like any queued entry). No entry is
+   * lost by skipping the write: until `submit` resolves, the caller has been told nothing and
+   * still holds the work (the outbox keeps the request unprepared, SDS resends its logged message).
    */
-  private async releaseNow(entry: RateLimitEntry<T>, batch: RateLimitStoreBatch<T>): Promise<boolean> {
-    try {
-      await this.deps.dispatch(entry);
-    } catch (error) {
-      this.reportError(error);
-      await this.deps.store.write({ ...batch, put: [entry] });
-      this.queue.set(entry.id, entry);
-      this.arm(this.deps.clock.now() + this.options.dispatchRetryMs);
-      return false;
-    }
+  private releaseNow(entry: RateLimitEntry<T>, batch: RateLimitStoreBatch<T>): Promise<SubmitResult> {
     const epoch = this.currentEpoch();
     const base = this.usage.epoch === epoch ? this.usage : { epoch, used: 0, controlUsed: 0 };
+    const control = entry.priority === "control" ? 1 : 0;
     this.lastServed[entry.priority] = entry.channelId;
-    this.usage = { epoch, used: base.used + 1, controlUsed: base.controlUsed + (entry.priority === "control" ? 1 : 0) };
-    await this.deps.store.write({ ...batch, usage: this.usage });
-    return true;
+    this.usage = { epoch, used: base.used + 1, controlUsed: base.controlUsed + control };
+    const refund = (): void => {
+      if (this.usage.epoch !== epoch) return;
+      this.usage = { epoch, used: Math.max(0, this.usage.used - 1), controlUsed: Math.max(0, this.usage.controlUsed - control) };
+    };
+    let dispatched: Promise<void>;
+    try {
+      dispatched = this.deps.dispatch(entry);
+    } catch (error) {
+      dispatched = Promise.reject(error);
+    }
+    return dispatched.then(
+      async () => {
+        // Removals of coalesced control entries go with the usage; otherwise writes coalesce.
+        if (batch.remove?.length) await this.deps.store.write({ ...batch, usage: this.usage });
+        else await this.persistUsage();
+        return { status: "released" } as const;
+      },
+      (error: unknown) =>
+        this.serial(async () => {
+          this.reportError(error);
+          refund();
+          await this.deps.store.write({ ...batch, put: [entry], usage: this.usage });
+          this.queue.set(entry.id, entry);
+          this.arm(this.deps.clock.now() + this.options.dispatchRetryMs);
+          return this.resultFor(entry);
+        }),
+    );
+  }
+
+  /**
+   * Write the usage as it is when the write starts; calls made before that share the write
+   * (a burst's releases cost one usage write per turn, not one each).
+   */
+  private persistUsage(): Promise<void> {
+    this.usageWrite ??= Promise.resolve().then(() => {
+      this.usageWrite = undefined;
+      return this.deps.store.write({ usage: this.usage });
+    });
+    return this.usageWrite;
   }
 
   private makeEntry(input: SubmitInput<T>): RateLimitEntry<T> {
@@ -209,13 +247,7 @@ export class RateLimiter<T> {
   }
 
   private serial<R>(work: () => Promise<R>): Promise<R> {
-    const next = this.lock.then(work, work);
-    // The chain only orders work; each caller gets its own outcome (rejection included) via `next`.
-    this.lock = next.then(
-      () => undefined,
-      () => undefined,
-    );
-    return next;
+    return this.lock.run(work);
   }
 
   private currentEpoch(): number {

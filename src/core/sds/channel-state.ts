@@ -1,24 +1,40 @@
 /**
  * In-memory mirror of one channel's durable SDS state, and the one place that defines what each
  * `SdsWriteOp` means. The channel mutates it only through `apply`, recording the same ops it
- * commits, so mirror and store cannot drift; the memory store adapter reuses it.
+ * commits, so mirror and store cannot drift; the memory store double (test/support) reuses it.
  *
  * Guarantees: `apply` is deterministic and idempotent per op; `fromSnapshot(toSnapshot())` is
  * an identical state. Records are treated as immutable values (replaced, never mutated).
+ * Memory: the channel's mirror holds no content of outgoing records (an empty array instead; the
+ * store keeps it, see `SdsStore.loadOutgoingContent`), so unacknowledged large payloads cost
+ * memory only in storage. A store double built on this class passes `holdsOutgoingContent`.
  */
-import type { SdsChannelSnapshot, SdsWriteOp } from "../storage/sds-store.js";
-import type {
-  BufferedRecord,
-  ChannelMetaRecord,
-  HistoryRecord,
-  InboxRecord,
-  MessageId,
-  MissingRecord,
-  OutgoingRecord,
-} from "./types.js";
+import type { SdsChannelSnapshot, SdsLoadOptions, SdsWriteOp } from "../ports/sds-store.js";
+import type { BufferedRecord, ChannelMetaRecord, HistoryRecord, InboxRecord, MessageId, MissingRecord, OutgoingRecord, SenderId } from "./types.js";
+
+/** Who reported a missing record made before `reportedBy` existed, or by a timeout: one shared bucket. */
+export const UNKNOWN_REPORTER: SenderId = "";
+
+function bump(counts: Map<SenderId, number>, key: SenderId, delta: number): void {
+  const next = (counts.get(key) ?? 0) + delta;
+  if (next > 0) counts.set(key, next);
+  else counts.delete(key);
+}
+
+/** What an outgoing record's `content` is where the content is not held (mirror, final records). */
+export const NO_CONTENT: Uint8Array = new Uint8Array(0);
+
+/** How the mirror loads its channel: without outgoing content (it holds none). */
+export const MIRROR_LOAD: SdsLoadOptions = { outgoingContent: false };
+
+export interface ChannelStateOptions {
+  /** Keep outgoing content in memory (a store double); false for the channel's mirror. */
+  readonly holdsOutgoingContent?: boolean;
+}
 
 export class ChannelState {
   meta: ChannelMetaRecord;
+  private readonly holdsOutgoingContent: boolean;
   readonly outgoing = new Map<MessageId, OutgoingRecord>();
   readonly idempotency = new Map<string, MessageId>();
   /** By seq; seqs only grow, pruning removes the smallest. */
@@ -29,13 +45,20 @@ export class ChannelState {
   readonly inbox = new Map<number, InboxRecord>();
   /** Smallest history seq present (pruning cursor). */
   minHistorySeq = 0;
+  /** Derived counts the admission bounds read (`admission.ts`); kept by `apply`, never stored. */
+  readonly bufferedBySender = new Map<SenderId, number>();
+  bufferedBytes = 0;
+  /** Records in state "missing" (not "lost"), in total and by the sender whose message named them. */
+  missingCount = 0;
+  readonly missingByReporter = new Map<SenderId, number>();
 
-  constructor(meta: ChannelMetaRecord) {
+  constructor(meta: ChannelMetaRecord, options: ChannelStateOptions = {}) {
     this.meta = meta;
+    this.holdsOutgoingContent = options.holdsOutgoingContent === true;
   }
 
-  static fromSnapshot(snapshot: SdsChannelSnapshot): ChannelState {
-    const state = new ChannelState(snapshot.meta);
+  static fromSnapshot(snapshot: SdsChannelSnapshot, options: ChannelStateOptions = {}): ChannelState {
+    const state = new ChannelState(snapshot.meta, options);
     state.minHistorySeq = snapshot.history[0]?.seq ?? snapshot.meta.nextHistorySeq;
     for (const record of snapshot.outgoing) state.apply({ op: "putOutgoing", record });
     for (const record of snapshot.history) state.apply({ op: "putHistory", record });
@@ -64,7 +87,9 @@ export class ChannelState {
       case "putOutgoing": {
         const previous = this.outgoing.get(op.record.messageId);
         if (previous?.idempotencyKey !== undefined) this.idempotency.delete(previous.idempotencyKey);
-        this.outgoing.set(op.record.messageId, op.record);
+        const kept = op.keepContent === true && previous !== undefined && previous.content.length > 0 ? previous.content : undefined;
+        const content = !this.holdsOutgoingContent ? NO_CONTENT : (kept ?? op.record.content);
+        this.outgoing.set(op.record.messageId, content === op.record.content ? op.record : { ...op.record, content });
         if (op.record.idempotencyKey !== undefined) this.idempotency.set(op.record.idempotencyKey, op.record.messageId);
         return;
       }
@@ -95,15 +120,21 @@ export class ChannelState {
         return;
       }
       case "putBuffered":
+        this.countBuffered(this.buffered.get(op.record.messageId), -1);
         this.buffered.set(op.record.messageId, op.record);
+        this.countBuffered(op.record, 1);
         return;
       case "deleteBuffered":
+        this.countBuffered(this.buffered.get(op.messageId), -1);
         this.buffered.delete(op.messageId);
         return;
       case "putMissing":
+        this.countMissing(this.missing.get(op.record.messageId), -1);
         this.missing.set(op.record.messageId, op.record);
+        this.countMissing(op.record, 1);
         return;
       case "deleteMissing":
+        this.countMissing(this.missing.get(op.messageId), -1);
         this.missing.delete(op.messageId);
         return;
       case "putInbox":
@@ -117,6 +148,18 @@ export class ChannelState {
         throw new Error(`unknown SDS write op ${JSON.stringify(unknown)}`);
       }
     }
+  }
+
+  private countBuffered(record: BufferedRecord | undefined, sign: 1 | -1): void {
+    if (record === undefined) return;
+    this.bufferedBytes += sign * record.content.byteLength;
+    bump(this.bufferedBySender, record.senderId, sign);
+  }
+
+  private countMissing(record: MissingRecord | undefined, sign: 1 | -1): void {
+    if (record === undefined || record.state !== "missing") return;
+    this.missingCount += sign;
+    bump(this.missingByReporter, record.reportedBy ?? UNKNOWN_REPORTER, sign);
   }
 
   /** History records from newest to oldest. */

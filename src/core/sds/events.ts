@@ -2,20 +2,13 @@
  * What an SDS channel reports. Each value is returned by the call that caused it and also
  * emitted to subscribers, always AFTER the state change behind it is durable.
  */
-import type { AckSource, MessageId, MissingRecord, OutgoingState, SenderId } from "./types.js";
+import type { AckSource, InboxRecord, MessageId, MissingRecord, OutgoingState, SenderId } from "./types.js";
 
-/** A content message handed to the consumer, in causal order. */
-export interface Delivery {
-  /** Hand-off sequence number: pass it to `confirmDeliveries` once persisted downstream. */
-  readonly seq: number;
-  readonly messageId: MessageId;
-  readonly senderId: SenderId;
-  readonly lamport: bigint;
-  readonly content: Uint8Array;
-  readonly retrievalHint?: Uint8Array;
-  /** True when some dependency was declared lost instead of delivered first. */
-  readonly afterLoss: boolean;
-}
+/**
+ * A content message handed to the consumer, in causal order: its hand-off queue record as the
+ * consumer sees it (`seq` goes to `confirmDeliveries` once persisted downstream).
+ */
+export type Delivery = Omit<InboxRecord, "channelId" | "deliveredAt">;
 
 export interface EphemeralDelivery {
   readonly messageId: MessageId;
@@ -40,6 +33,8 @@ export interface MissingDependency {
   readonly messageId: MessageId;
   readonly retrievalHint?: Uint8Array;
   readonly senderId?: SenderId;
+  /** The sender whose message named it (retrieval shares its store queries fairly among them). */
+  readonly reportedBy?: SenderId;
   readonly firstMissingAt: number;
 }
 
@@ -73,5 +68,6 @@ export function toMissingDependency(record: MissingRecord): MissingDependency {
     firstMissingAt: record.firstMissingAt,
     ...(record.retrievalHint !== undefined ? { retrievalHint: record.retrievalHint } : {}),
     ...(record.senderId !== undefined ? { senderId: record.senderId } : {}),
+    ...(record.reportedBy !== undefined ? { reportedBy: record.reportedBy } : {}),
   };
 }

@@ -8,6 +8,7 @@
  *   still become "acknowledged" if a causal-history ack arrives later.
  * - A bloom hit counts once per carrier message id; `threshold` distinct carriers acknowledge.
  */
+import { NO_CONTENT } from "./channel-state.js";
 import type { SdsParams } from "./params.js";
 import type { AckSource, DecodedSdsMessage, MessageId, OutgoingRecord, SenderId } from "./types.js";
 
@@ -32,7 +33,9 @@ function finalise(record: OutgoingRecord, now: number, by: SenderId, source: Ack
   return {
     ...record,
     state: "acknowledged",
-    content: new Uint8Array(0),
+    // A final record is never resent: its content and frozen dependencies are dropped (memory, storage).
+    content: NO_CONTENT,
+    causalHistory: [],
     nextAttemptAt: null,
     ackSource: source,
     ackedBy: addAcker(record, by, maxAckers),

@@ -37,12 +37,20 @@
  *   the dependents instead).
  * - maxHistoryRecords 10,000: dedup horizon (ids older than that are forgotten).
  * - maxFinalOutgoing 1,000: acked/expired records kept (ack state queries, idempotency keys).
- * - maxBufferedMessages 5,000: messages waiting for dependencies; beyond it new ones are
- *   refused (the sender resends later).
- * - maxMissingRecords 10,000: dependencies tracked for retrieval; a hostile peer listing
- *   thousands of made-up ids cannot grow our state without bound (untracked ones still time
- *   out through the buffered message that waits for them).
- * - maxLostRecords 1,000, maxAckers 16: bounded bookkeeping.
+ * Bounds on what strangers can make us hold (network peers are hostile: any light node can
+ * publish valid SDS under any sender id; see `admission.ts` for who gets evicted):
+ * - maxBufferedMessages 1,000 and maxBufferedBytes 16 MiB per channel: messages waiting for
+ *   dependencies. maxBufferedPerSender 250: one sender's share (a real sender bursting past a
+ *   lost message buffers up to that many before it must resend). A sender at its share has its
+ *   new message refused (the sender resends later); a full channel evicts the newest message of
+ *   the sender holding the most, so a sender holding fewer is never refused for others' junk.
+ * - maxMissingRecords 2,000 per channel, maxMissingPerSender 500: dependencies tracked for
+ *   retrieval, counted against the sender whose message named them, evicted the same way
+ *   (untracked ones still time out through the buffered message that waits for them).
+ * - irretrievableAfterMs bounds how long each of them is held; maxLostRecords 1,000 bounds the
+ *   "lost" verdicts kept, maxAckers 16 the ackers per message.
+ * So one channel holds at most 1,000 buffered messages (<= 16 MiB of content) and 3,000
+ * missing/lost records (~0.2 KiB each) whatever arrives; @waku/sds bounds neither.
  */
 import { invalidParams } from "../../shared/errors.js";
 import type { BloomSpec } from "./bloom-port.js";
@@ -74,7 +82,10 @@ export interface SdsParams {
   readonly maxHistoryRecords: number;
   readonly maxFinalOutgoing: number;
   readonly maxBufferedMessages: number;
+  readonly maxBufferedBytes: number;
+  readonly maxBufferedPerSender: number;
   readonly maxMissingRecords: number;
+  readonly maxMissingPerSender: number;
   readonly maxLostRecords: number;
   readonly maxAckers: number;
   /** Random bytes per message id (hex-encoded: twice as many characters). */
@@ -92,8 +103,11 @@ export const DEFAULT_SDS_PARAMS: SdsParams = {
   irretrievableAfterMs: 600_000,
   maxHistoryRecords: 10_000,
   maxFinalOutgoing: 1_000,
-  maxBufferedMessages: 5_000,
-  maxMissingRecords: 10_000,
+  maxBufferedMessages: 1_000,
+  maxBufferedBytes: 16 * 1024 * 1024,
+  maxBufferedPerSender: 250,
+  maxMissingRecords: 2_000,
+  maxMissingPerSender: 500,
   maxLostRecords: 1_000,
   maxAckers: 16,
   messageIdBytes: 16,
@@ -140,7 +154,10 @@ export function resolveSdsParams(input: SdsParamsInput = {}): SdsParams {
     maxHistoryRecords: positiveInt("maxHistoryRecords", input.maxHistoryRecords ?? d.maxHistoryRecords),
     maxFinalOutgoing: positiveInt("maxFinalOutgoing", input.maxFinalOutgoing ?? d.maxFinalOutgoing, 0),
     maxBufferedMessages: positiveInt("maxBufferedMessages", input.maxBufferedMessages ?? d.maxBufferedMessages),
+    maxBufferedBytes: positiveInt("maxBufferedBytes", input.maxBufferedBytes ?? d.maxBufferedBytes),
+    maxBufferedPerSender: positiveInt("maxBufferedPerSender", input.maxBufferedPerSender ?? d.maxBufferedPerSender),
     maxMissingRecords: positiveInt("maxMissingRecords", input.maxMissingRecords ?? d.maxMissingRecords),
+    maxMissingPerSender: positiveInt("maxMissingPerSender", input.maxMissingPerSender ?? d.maxMissingPerSender),
     maxLostRecords: positiveInt("maxLostRecords", input.maxLostRecords ?? d.maxLostRecords, 0),
     maxAckers: positiveInt("maxAckers", input.maxAckers ?? d.maxAckers),
     messageIdBytes: positiveInt("messageIdBytes", input.messageIdBytes ?? d.messageIdBytes, 8),

@@ -106,7 +106,7 @@ export interface OutgoingRecord {
   readonly channelId: string;
   readonly messageId: MessageId;
   readonly lamport: bigint;
-  /** Frozen at send time: resends carry the same dependencies. */
+  /** Frozen at send time: resends carry the same dependencies. Dropped (empty) once final. */
   readonly causalHistory: readonly HistoryEntry[];
   /** Dropped (empty) once the record is final. */
   readonly content: Uint8Array;
@@ -155,6 +155,11 @@ export interface MissingRecord {
   readonly messageId: MessageId;
   readonly senderId?: SenderId;
   readonly retrievalHint?: Uint8Array;
+  /**
+   * The sender of the (first) message whose causal history named it: the per-sender bound of
+   * missing records counts against that sender. Absent in records from before it existed.
+   */
+  readonly reportedBy?: SenderId;
   readonly firstMissingAt: number;
   /** "lost": declared irretrievable; dependents no longer wait for it. */
   readonly state: "missing" | "lost";
@@ -164,6 +169,7 @@ export interface MissingRecord {
 /** A delivered message kept until the consumer confirms it persisted it (hand-off). */
 export interface InboxRecord {
   readonly channelId: string;
+  /** Hand-off sequence number: the consumer passes it to `confirmDeliveries` once persisted downstream. */
   readonly seq: number;
   readonly messageId: MessageId;
   readonly senderId: SenderId;
@@ -171,6 +177,6 @@ export interface InboxRecord {
   readonly content: Uint8Array;
   readonly retrievalHint?: Uint8Array;
   readonly deliveredAt: number;
-  /** Delivered although one of its dependencies was declared lost. */
+  /** Delivered although one of its dependencies was declared lost (instead of delivered first). */
   readonly afterLoss: boolean;
 }

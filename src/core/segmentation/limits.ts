@@ -1,5 +1,6 @@
 /**
- * Size limits of segmentation, and the arithmetic behind them.
+ * Size limits of segmentation, and the arithmetic behind them. The network's and the page API's
+ * limits they derive from (`WAKU_MAX_MESSAGE_BYTES`, `MAX_PAYLOAD_BYTES`) live in src/shared/limits.ts.
  *
  * A whole Waku message must stay under 150 KiB = 153,600 bytes (64/WAKU2-NETWORK). One segment
  * travels as: WakuMessage( encrypt( SDS( SegmentMessageProto( chunk ) ) ) ). Worst cases:
@@ -15,8 +16,6 @@
  * 10 MiB / 96 KiB = 106.7 -> 107 data segments + ceil(107 * 12.5 %) = 14 parity = 121 Waku
  * messages, well under the spec's 256-shard cap.
  */
-export const WAKU_MAX_MESSAGE_BYTES = 150 * 1024;
 export const DEFAULT_SEGMENT_SIZE = 96 * 1024;
-export const DEFAULT_MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
 /** The spec's default parity rate (12.5 %). */
 export const DEFAULT_PARITY_RATE = 0.125;

@@ -25,11 +25,13 @@
  * lengths against the keccak; beyond that the set waits for the real last segment.
  */
 import type { Clock } from "../ports/clock.js";
+import { SerialQueue } from "../serial-queue.js";
 import { ErasureCode } from "./reed-solomon.js";
 import type { SegmentMessage } from "./segment-codec.js";
 import type { Keccak256 } from "./segmenter.js";
-import { DEFAULT_MAX_PAYLOAD_BYTES } from "./limits.js";
-import type { PartialSetRecord, SegmentStore, SegmentStoreBatch } from "./segment-store.js";
+import { bytesToHex } from "../../shared/bytes.js";
+import { MAX_PAYLOAD_BYTES } from "../../shared/limits.js";
+import type { PartialSetRecord, SegmentStore, SegmentStoreBatch } from "../ports/segment-store.js";
 
 export interface ReassemblyLimits {
   maxPartialSets: number;
@@ -49,7 +51,7 @@ export const DEFAULT_REASSEMBLY_LIMITS: ReassemblyLimits = {
   maxPartialSetsPerScope: 4,
   // Four 10 MiB payloads with parity in flight; IndexedDB holds them, memory holds metadata.
   maxBufferedBytes: 48 * 1024 * 1024,
-  maxPayloadBytes: DEFAULT_MAX_PAYLOAD_BYTES,
+  maxPayloadBytes: MAX_PAYLOAD_BYTES,
   // Missing segments are fetched by store queries on reconnect; give that time.
   partialTtlMs: 30 * 60_000,
   completedTtlMs: 24 * 60 * 60_000,
@@ -80,7 +82,7 @@ export class SegmentReassembler {
   private readonly sets = new Map<string, PartialSetRecord>();
   private readonly completed = new Map<string, number>();
   private bufferedBytes = 0;
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly queue = new SerialQueue();
   private lastSweepAtMs = 0;
   private started = false;
 
@@ -134,13 +136,7 @@ export class SegmentReassembler {
   // ---- internals ------------------------------------------------------------------------------
 
   private serial<T>(work: () => Promise<T>): Promise<T> {
-    const next = this.queue.then(work, work);
-    // The chain only orders work; each caller gets its own outcome (rejection included) via `next`.
-    this.queue = next.then(
-      () => undefined,
-      () => undefined,
-    );
-    return next;
+    return this.queue.run(work);
   }
 
   private async acceptNow(
@@ -151,7 +147,7 @@ export class SegmentReassembler {
   ): Promise<ReassemblyResult> {
     const k = segment.segmentsCount;
     const m = segment.paritySegmentsCount;
-    const setId = `${scope}/${toHex(segment.entireMessageHash)}`;
+    const setId = `${scope}/${bytesToHex(segment.entireMessageHash)}`;
     if (this.completed.has(setId)) return { status: "duplicate", setId };
     const shard = segment.isParity ? k + segment.paritySegmentIndex : segment.index;
     const length = segment.payload.length;
@@ -367,10 +363,4 @@ function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
-}
-
-export function toHex(bytes: Uint8Array): string {
-  let out = "";
-  for (const byte of bytes) out += byte.toString(16).padStart(2, "0");
-  return out;
 }

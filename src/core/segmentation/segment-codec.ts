@@ -14,6 +14,7 @@
  * a repeated scalar takes the last value.
  */
 import { decodeError } from "../../shared/errors.js";
+import { WAKU_MAX_MESSAGE_BYTES } from "../../shared/limits.js";
 import { MAX_TOTAL_SHARDS } from "./reed-solomon.js";
 
 export interface SegmentMessage {
@@ -37,7 +38,7 @@ export interface SegmentDecodeLimits {
 
 export const DEFAULT_SEGMENT_DECODE_LIMITS: SegmentDecodeLimits = {
   maxTotalSegments: MAX_TOTAL_SHARDS,
-  maxSegmentPayloadBytes: 150 * 1024,
+  maxSegmentPayloadBytes: WAKU_MAX_MESSAGE_BYTES,
 };
 
 export const ENTIRE_MESSAGE_HASH_BYTES = 32;

@@ -5,12 +5,13 @@
  * zero-padded to `segmentSize`. Every segment carries keccak256(payload), `segments_count` and,
  * when parity is used, `parity_segments_count`.
  *
- * Pipeline rule (DESIGN.md, wire compatibility): only payloads larger than `segmentSize` are
+ * Pipeline rule (docs/wire.md, wire compatibility): only payloads larger than `segmentSize` are
  * segmented; smaller ones go out as plain SDS content so @waku/sdk peers read them. `needsSegmentation`
  * is that test.
  */
 import { payloadTooLarge } from "../../shared/errors.js";
-import { DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_PARITY_RATE, DEFAULT_SEGMENT_SIZE } from "./limits.js";
+import { MAX_PAYLOAD_BYTES } from "../../shared/limits.js";
+import { DEFAULT_PARITY_RATE, DEFAULT_SEGMENT_SIZE } from "./limits.js";
 import { ErasureCode, MAX_TOTAL_SHARDS } from "./reed-solomon.js";
 import type { SegmentMessage } from "./segment-codec.js";
 
@@ -27,7 +28,7 @@ export interface SegmenterOptions {
 export const DEFAULT_SEGMENTER_OPTIONS: SegmenterOptions = {
   segmentSize: DEFAULT_SEGMENT_SIZE,
   parityRate: DEFAULT_PARITY_RATE,
-  maxPayloadBytes: DEFAULT_MAX_PAYLOAD_BYTES,
+  maxPayloadBytes: MAX_PAYLOAD_BYTES,
 };
 
 export function needsSegmentation(payloadBytes: number, segmentSize = DEFAULT_SEGMENT_SIZE): boolean {

@@ -1,0 +1,50 @@
+// One page session on the worker side: the port it is bound to now (if any), its table of
+// running and finished calls, and posting to that port without throwing once it closed.
+import type { ExtensionPort } from "../shared/extension-port.js";
+import type { ServerMessage, WorkerEvent } from "../shared/page-port.js";
+import { stageTrace } from "./stage-trace.js";
+
+/** The page port as the server holds it. */
+export type PortLike = ExtensionPort;
+
+export interface RpcSession {
+  readonly key: string;
+  readonly origin: string;
+  readonly clientId: string;
+  /** Post an event to the session's current port; dropped while it has none (the client replays on reconnect). */
+  notify(event: WorkerEvent): void;
+  isConnected(): boolean;
+}
+
+export type CallEntry = { state: "running" } | { state: "done"; response: ServerMessage };
+
+export class Session implements RpcSession {
+  port: PortLike | null = null;
+  readonly calls = new Map<string, CallEntry>();
+
+  constructor(
+    readonly key: string,
+    readonly origin: string,
+    readonly clientId: string,
+  ) {}
+
+  notify(event: WorkerEvent): void {
+    if (event.type === "message") stageTrace.mark("port-out:message");
+    this.post({ t: "event", event });
+  }
+
+  isConnected(): boolean {
+    return this.port !== null;
+  }
+
+  post(message: ServerMessage): void {
+    if (!this.port) return;
+    try {
+      this.port.postMessage(message);
+    } catch (error) {
+      // The port closed under us; the client re-sends unanswered calls after reconnecting.
+      console.debug("[rpc] post to a closed port dropped", error);
+      this.port = null;
+    }
+  }
+}

@@ -1,0 +1,5 @@
+// Waku protocol ids this repository matches on outside @waku/sdk (the popup's peer view, the devnet).
+// Wire constants: defined once here.
+
+/** Waku relay's codec: a peer that lists it serves relay (our light node itself does not relay). */
+export const WAKU_RELAY_CODEC = "/vac/waku/relay/2.0.0";
