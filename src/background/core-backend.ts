@@ -2,25 +2,25 @@
  * `ChannelBackend` over the reliability core: one `ChannelManager` (IndexedDB state, Waku
  * transport) shared by every site of the profile.
  *
- * Origin isolation — a channel id belongs to one site per profile:
- * - The first origin that opens a channel id owns it; the ownership record (with the
- *   participant id the site was given) is written to IndexedDB before the channel is created,
- *   and survives restarts. Another origin opening the same id is refused with `ChannelInUse`
- *   (5008), which names neither the owner nor anything about the channel.
- * - Why refuse rather than namespace: the SDS `channel_id` on the wire must stay the page's
- *   channel id so that `@waku/sdk` peers on other machines interoperate, and the core keys its
- *   state by that id. Two sites of one profile sharing a channel would be one user talking to
- *   themselves; refusing keeps the core untouched and the isolation obvious.
- * - Every other call (send, status, messages, events) is answered only for channels the origin
- *   owns and has opened in this worker instance; a request id of another origin's channel is
+ * Origin isolation — each site is its own participant:
+ * - A site that opens a channel id gets its own core channel: its own SDS state, participant
+ *   id, outbox and inbox, keyed `<id>` for the first site of the profile and `<id>#<n>` for the
+ *   n-th (`local-channel-id.ts`), on the same content topic and SDS `channel_id` on the wire.
+ *   Two sites of one profile in one channel are two participants, as two browsers would be: a
+ *   message one sends reaches the other once (it comes back from the network; SDS drops the
+ *   sender's own copy). No site can hold a channel id against another.
+ * - The site's record (the core key and the participant id it was given) is written to
+ *   IndexedDB before the core channel is created, and survives restarts.
+ * - Every other call (send, status, messages, events) is answered only for the origin's own
+ *   channels opened in this worker instance; a request id of another origin's channel is
  *   simply unknown (`status` -> undefined).
  * - Channel keys stay in the worker: `ChannelInfo` says only whether the channel is encrypted.
  *
- * Mapping: core request statuses carry the channel id and lose their part count; inbox entries
- * become `ChannelMessage`s with `cursor = String(inbox cursor)` (the core's per-channel 1, 2,
- * 3 ...), `messageId` = the inbox key (SDS message id, or `set:<id>` for a segmented payload)
- * and `timestamp` = when this profile received it. The inbox holds what other participants
- * sent: a site's own sends are tracked through their request ids and status events.
+ * Mapping: core request statuses carry the page's channel id and lose their part count; inbox
+ * entries become `ChannelMessage`s with `cursor = String(inbox cursor)` (the core's per-channel
+ * 1, 2, 3 ...), `messageId` = the inbox key (SDS message id, or `set:<id>` for a segmented
+ * payload) and `timestamp` = when this profile received it. The inbox holds what other
+ * participants sent: a site's own sends are tracked through their request ids and status events.
  *
  * Restarts: the engine may replace its manager (network settings changed, supervisor restart).
  * Listeners are attached to every channel of every manager the engine starts; a call that
@@ -45,6 +45,7 @@ import type {
 } from "./channel-backend.js";
 import { BackendListeners } from "./backend-listeners.js";
 import { defaultContentTopic } from "./content-topic.js";
+import { localChannelId } from "../core/channel/local-channel-id.js";
 import type { BudgetReservation, SiteBudgets, SiteUsageSnapshot } from "./site-budget.js";
 import { toStorageFull } from "./storage-full.js";
 
@@ -77,8 +78,10 @@ export interface CoreBackendOptions {
 const CURSOR = /^\d{1,15}$/;
 
 export class CoreChannelBackend implements ChannelBackend {
-  /** Ownership by channel id (loaded at ready, written through). */
-  private readonly owners = new Map<string, SiteChannelRecord>();
+  /** Site records by core channel key (loaded at ready, written through). */
+  private readonly records = new Map<string, SiteChannelRecord>();
+  /** The same records by `origin\nchannelId` (the page's channel id). */
+  private readonly bySite = new Map<string, SiteChannelRecord>();
   /** `origin\nchannelId` of channels opened (and not closed) in this worker instance. */
   private readonly opened = new Set<string>();
   private readonly listeners: BackendListeners;
@@ -110,8 +113,8 @@ export class CoreChannelBackend implements ChannelBackend {
       // engine restarted under it, e.g. for new network settings) loads at once, so it catches
       // up from the store on connect instead of waiting for its page's next call.
       for (const key of this.opened) {
-        const channelId = key.slice(key.indexOf("\n") + 1);
-        manager.useChannel(channelId).catch(this.reportError);
+        const record = this.bySite.get(key);
+        if (record) manager.useChannel(record.channelId).catch(this.reportError);
       }
     });
   }
@@ -120,7 +123,7 @@ export class CoreChannelBackend implements ChannelBackend {
     this.loading ??= (async () => {
       await this.engine.ready();
       const sites = await this.engine.sites();
-      for (const record of await sites.loadAll()) this.owners.set(record.channelId, record);
+      for (const record of await sites.loadAll()) this.remember(record);
       this.sites = sites;
     })().catch((error: unknown) => {
       this.loading = undefined; // the next call tries again
@@ -166,22 +169,23 @@ export class CoreChannelBackend implements ChannelBackend {
   async status(origin: string, requestId: string): Promise<RequestStatus | undefined> {
     await this.ready();
     const manager = await this.engine.manager();
-    for (const record of this.owners.values()) {
+    for (const record of this.records.values()) {
       if (record.origin !== origin) continue;
       const info = await manager.channel(record.channelId)?.request(requestId);
-      if (info) return toApiStatus(record.channelId, info.status);
+      if (info) return toApiStatus(pageChannelId(record), info.status);
     }
     // A channel not open in this worker yet (channels open on first use): its stored record.
     const stored = await manager.storedRequest(requestId);
-    if (stored && this.owners.get(stored.channelId)?.origin === origin) return toApiStatus(stored.channelId, stored.status);
+    const record = stored && this.records.get(stored.channelId);
+    if (stored && record?.origin === origin) return toApiStatus(pageChannelId(record), stored.status);
     return undefined;
   }
 
   async messages(origin: string, channelId: string, query: BackendMessagesQuery): Promise<MessagesPage> {
     const since = parseCursor(query.since);
     const page = await this.withChannel(origin, channelId, (channel) => channel.messages(since, query.limit));
-    const participantId = this.owners.get(channelId)?.participantId;
-    const messages = page.messages.map((entry) => toApiMessage(entry, participantId));
+    const participantId = this.bySite.get(openKey(origin, channelId))?.participantId;
+    const messages = page.messages.map((entry) => toApiMessage(entry, channelId, participantId));
     return {
       messages,
       cursor: messages.at(-1)?.cursor ?? query.since ?? null,
@@ -195,8 +199,8 @@ export class CoreChannelBackend implements ChannelBackend {
   }
 
   async forgetOrigin(origin: string): Promise<void> {
-    // Ownership stays: the channel's history is this site's, and no other site may take it
-    // over. The site must open its channels again once re-approved.
+    // The site's records stay (its channels keep delivering what it accepted, and its history is
+    // there if it is approved again); it must open its channels again once re-approved.
     for (const key of [...this.opened]) if (key.startsWith(`${origin}\n`)) this.opened.delete(key);
   }
 
@@ -205,17 +209,13 @@ export class CoreChannelBackend implements ChannelBackend {
   private async openNow(origin: string, params: OpenChannelParams): Promise<ChannelInfo> {
     await this.ready();
     const { channelId } = params;
-    const owner = this.owners.get(channelId);
-    if (owner && owner.origin !== origin) {
-      throw new ReliableChannelError(
-        "ChannelInUse",
-        `Channel "${channelId}" is already used by another site in this browser. A channel id belongs to the first site that opens it; choose another id.`,
-      );
-    }
+    const mine = this.bySite.get(openKey(origin, channelId));
+    // This site's core channel: the one it had, or the first free key for a new participant.
+    const coreId = mine?.channelId ?? this.freeCoreId(channelId);
     const manager = await this.engine.manager();
-    const existing = await manager.useChannel(channelId);
+    const existing = await manager.useChannel(coreId);
     const contentTopic = params.contentTopic ?? existing?.contentTopic ?? defaultContentTopic(channelId);
-    const participantId = params.participantId ?? existing?.participantId ?? owner?.participantId ?? this.newParticipantId();
+    const participantId = params.participantId ?? existing?.participantId ?? mine?.participantId ?? this.newParticipantId();
     if (existing) {
       const conflicts: string[] = [];
       if (existing.contentTopic !== contentTopic) conflicts.push("content topic");
@@ -227,19 +227,31 @@ export class CoreChannelBackend implements ChannelBackend {
         );
       }
     }
-    if (!owner || owner.participantId !== participantId) {
-      // Durable before the channel exists: a crash between the two leaves an owned, empty id.
-      const record: SiteChannelRecord = { channelId, origin, participantId, createdAtMs: owner?.createdAtMs ?? this.now() };
+    // Two participants with one id would each take the other's messages for their own.
+    const sameId = [...this.records.values()].some(
+      (record) => record !== mine && pageChannelId(record) === channelId && record.participantId === participantId,
+    );
+    if (sameId) throw invalidParams(`participantId "${participantId}" is already taken in channel "${channelId}" in this browser; choose another.`);
+    if (!mine || mine.participantId !== participantId) {
+      // Durable before the channel exists: a crash between the two leaves a recorded, empty channel.
+      const record: SiteChannelRecord = {
+        channelId: coreId,
+        ...(coreId !== channelId ? { wireChannelId: channelId } : {}),
+        origin,
+        participantId,
+        createdAtMs: mine?.createdAtMs ?? this.now(),
+      };
       await this.requireSites().put(record).catch((error: unknown) => {
         throw toStorageFull(error);
       });
-      this.owners.set(channelId, record);
+      this.remember(record);
     }
     const channel =
       existing ??
       (await manager
         .openChannel({
-          channelId,
+          channelId: coreId,
+          ...(coreId !== channelId ? { wireChannelId: channelId } : {}),
           contentTopic,
           participantId,
           ...(params.key ? { key: params.key } : {}),
@@ -251,7 +263,7 @@ export class CoreChannelBackend implements ChannelBackend {
     if (existing && params.retention) await existing.setRetention(params.retention);
     this.attach(channel);
     this.opened.add(openKey(origin, channelId));
-    const last = await this.engine.lastInboxCursor(channelId);
+    const last = await this.engine.lastInboxCursor(coreId);
     return {
       channelId,
       contentTopic: channel.contentTopic,
@@ -262,6 +274,19 @@ export class CoreChannelBackend implements ChannelBackend {
     };
   }
 
+  /** The core key for a new participant of this profile in `channelId`: the first one no site has. */
+  private freeCoreId(channelId: string): string {
+    for (let ordinal = 1; ; ordinal++) {
+      const candidate = localChannelId(channelId, ordinal);
+      if (!this.records.has(candidate)) return candidate;
+    }
+  }
+
+  private remember(record: SiteChannelRecord): void {
+    this.records.set(record.channelId, record);
+    this.bySite.set(openKey(record.origin, pageChannelId(record)), record);
+  }
+
   /**
    * Run `use` on the origin's open channel. If the engine replaced its manager meanwhile (the
    * old channel closed under the call), run it once more on the new one.
@@ -269,11 +294,12 @@ export class CoreChannelBackend implements ChannelBackend {
   private async withChannel<T>(origin: string, channelId: string, use: (channel: ReliableChannel) => Promise<T>): Promise<T> {
     await this.ready();
     for (let attempt = 0; ; attempt++) {
-      if (!this.opened.has(openKey(origin, channelId)) || this.owners.get(channelId)?.origin !== origin) {
+      const record = this.bySite.get(openKey(origin, channelId));
+      if (!this.opened.has(openKey(origin, channelId)) || !record) {
         throw new ReliableChannelError("ChannelNotFound", `Channel "${channelId}" is not open on this site: call openChannel({ channelId }) first.`);
       }
       const manager = await this.engine.manager();
-      const channel = await manager.useChannel(channelId);
+      const channel = await manager.useChannel(record.channelId);
       if (!channel) throw new ReliableChannelError("ChannelNotFound", `Channel "${channelId}" is not open on this site: call openChannel({ channelId }) first.`);
       try {
         return await use(channel);
@@ -291,13 +317,16 @@ export class CoreChannelBackend implements ChannelBackend {
   }
 
   private route(channel: ReliableChannel, event: ChannelEvent): void {
+    const owner = this.records.get(channel.id);
+    if (!owner) return;
+    const channelId = pageChannelId(owner);
     let out: BackendEvent;
     switch (event.type) {
       case "message":
-        out = { type: "message", message: toApiMessage(event.message, channel.participantId) };
+        out = { type: "message", message: toApiMessage(event.message, channelId, channel.participantId) };
         break;
       case "status":
-        out = { type: "status", status: toApiStatus(event.channelId, event.status) };
+        out = { type: "status", status: toApiStatus(channelId, event.status) };
         break;
       case "dropped":
         console.debug(`[core-backend] dropped a message on ${event.channelId}: ${event.reason}: ${event.detail}`);
@@ -308,10 +337,8 @@ export class CoreChannelBackend implements ChannelBackend {
         return;
       }
     }
-    const owner = this.owners.get(channel.id);
-    if (!owner) return;
     this.countUsage(owner.origin, event);
-    this.listeners.emit(owner.origin, channel.id, out);
+    this.listeners.emit(owner.origin, channelId, out);
   }
 
   // ---- storage budget per site (see site-budget.ts) ------------------------------------------
@@ -330,11 +357,12 @@ export class CoreChannelBackend implements ChannelBackend {
   ): Promise<{ reservation?: BudgetReservation; earlier?: string } | undefined> {
     if (!this.budget) return undefined;
     await this.ready();
-    if (!this.opened.has(openKey(origin, channelId)) || this.owners.get(channelId)?.origin !== origin) return undefined;
+    const record = this.bySite.get(openKey(origin, channelId));
+    if (!this.opened.has(openKey(origin, channelId)) || !record) return undefined;
     try {
       return { reservation: await this.budget.reserve(origin, payloadBytes) };
     } catch (error) {
-      const earlier = storedKey === undefined ? undefined : await this.requireSites().requestIdForKey(channelId, storedKey);
+      const earlier = storedKey === undefined ? undefined : await this.requireSites().requestIdForKey(record.channelId, storedKey);
       if (earlier === undefined) throw error;
       return { earlier };
     }
@@ -353,7 +381,7 @@ export class CoreChannelBackend implements ChannelBackend {
   private async siteUsage(origin: string): Promise<SiteUsageSnapshot> {
     await this.ready();
     const snapshot: SiteUsageSnapshot = { unsettled: [], inboxBytes: 0 };
-    for (const record of [...this.owners.values()]) {
+    for (const record of [...this.records.values()]) {
       if (record.origin !== origin) continue;
       const usage = await this.requireSites().channelUsage(record.channelId);
       snapshot.unsettled.push(...usage.unsettled);
@@ -399,9 +427,10 @@ export function toApiStatus(channelId: string, status: CoreRequestStatus): Reque
   }
 }
 
-export function toApiMessage(entry: InboxEntry, participantId: string | undefined): ChannelMessage {
+/** `channelId`: as the page names the channel (the entry's is the core's key). */
+export function toApiMessage(entry: InboxEntry, channelId: string, participantId: string | undefined): ChannelMessage {
   return {
-    channelId: entry.channelId,
+    channelId,
     messageId: entry.key,
     cursor: String(entry.cursor),
     data: entry.payload.slice(),
@@ -414,6 +443,11 @@ export function toApiMessage(entry: InboxEntry, participantId: string | undefine
 /** Inbox cursor after which to read; 0 (from the start) for absent or unrecognised cursors. */
 export function parseCursor(cursor: string | null | undefined): number {
   return cursor && CURSOR.test(cursor) ? Number(cursor) : 0;
+}
+
+/** The channel id the site's pages use (the record's key is the core's). */
+function pageChannelId(record: SiteChannelRecord): string {
+  return record.wireChannelId ?? record.channelId;
 }
 
 function openKey(origin: string, channelId: string): string {

@@ -56,8 +56,6 @@ export class Inspector {
       const originOf = new Map(owners.map((record) => [record.channelId, record.origin]));
       return Promise.all(configs.map((config) => this.summarize(tx, config, originOf.get(config.channelId) ?? null)));
     });
-    const manager = this.deps.managerNow();
-    for (const summary of summaries) summary.running = manager?.channel(summary.channelId) !== undefined;
     return summaries.sort((a, b) => (a.origin ?? "\uffff").localeCompare(b.origin ?? "\uffff") || a.channelId.localeCompare(b.channelId));
   }
 
@@ -71,7 +69,7 @@ export class Inspector {
     const status = info.status;
     return {
       requestId,
-      channelId: located.channelId,
+      channelId: owner?.wireChannelId ?? located.channelId,
       origin: owner?.origin ?? null,
       createdAtMs: info.createdAtMs,
       payloadBytes: info.payloadBytes,
@@ -104,11 +102,12 @@ export class Inspector {
     const byState = Object.fromEntries(REQUEST_STAGES.map((stage) => [stage, 0])) as Record<RequestStage, number>;
     for (const request of newest) byState[request.status.state]++;
     return {
-      channelId: config.channelId,
+      // As its page names it (a second site's core key is `<id>#<n>`).
+      channelId: config.wireChannelId ?? config.channelId,
       origin,
       participantId: config.participantId,
       encrypted: config.key !== undefined,
-      running: false,
+      running: this.deps.managerNow()?.channel(config.channelId) !== undefined,
       requests: { total, counted: newest.length, byState },
       received,
       retention: { ...DEFAULT_CHANNEL_RETENTION, ...config.retention },

@@ -37,8 +37,8 @@ export const ErrorCodes = {
   /** 5007: no send with this request id is known to this site (ids of other sites are never visible). */
   RequestNotFound: 5007,
   /**
-   * 5008: another site in this browser profile already uses this channel id (a channel id
-   * belongs to the first site that opens it); choose another channel id.
+   * 5008: reserved. It was "another site of this profile owns this channel id"; since each site
+   * is its own participant in a channel id it is no longer returned, and the code is not reused.
    */
   ChannelInUse: 5008,
   /**

@@ -75,11 +75,15 @@ export interface ReliableChannelDB extends DBSchema {
 }
 
 /**
- * The extension's record of a channel a site opened: the owner (a channel id belongs to one
- * origin per profile) and the participant id the site got when it gave none.
+ * The extension's record of a channel a site opened: the site, and the participant id it got
+ * when it gave none. Each site of a profile that opens a channel id is its own participant,
+ * with its own record and core channel (`src/core/channel/local-channel-id.ts`).
  */
 export interface SiteChannelRecord {
+  /** The core channel's key: the page's channel id for the first site, `<id>#<n>` for the n-th. */
   channelId: string;
+  /** The page's channel id (the SDS `channel_id` on the wire), when it differs from `channelId`. */
+  wireChannelId?: string;
   origin: string;
   participantId: string;
   createdAtMs: number;

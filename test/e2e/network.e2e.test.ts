@@ -115,6 +115,23 @@ describe("extension over a real Waku network (two profiles, local devnet)", () =
     await b.close();
   });
 
+  it("(6) two sites of one profile in one channel id are two participants: each hears the other once, and so does another profile", async () => {
+    const site1 = await channelPage(alice, server, "chat.test", "e2e-shared");
+    const site2 = await channelPage(alice, server, "other.test", "e2e-shared");
+    const b = await channelPage(bob, server, "chat.test", "e2e-shared");
+    await sendAll(site1, ["from site 1"]);
+    await sendAll(site2, ["from site 2"]);
+    await waitFor(async () => (await receivedTexts(b)).length >= 2, "the other profile hears both sites", 60_000);
+    await waitFor(async () => (await receivedTexts(site2)).includes("from site 1"), "site 2 hears site 1", 60_000);
+    await waitFor(async () => (await receivedTexts(site1)).includes("from site 2"), "site 1 hears site 2", 60_000);
+    // Settle a little for late duplicates, then exactly once everywhere.
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    expect((await receivedTexts(b)).sort()).toEqual(["from site 1", "from site 2"]);
+    expect(await receivedTexts(site2)).toEqual(["from site 1"]);
+    expect(await receivedTexts(site1)).toEqual(["from site 2"]);
+    for (const page of [site1, site2, b]) await page.close();
+  });
+
   it(`(2) the worker stopped ${WORKER_STOPS} times at random moments during a burst of ${BURST}: nothing lost, nothing twice`, async () => {
     const b = await channelPage(bob, server, "chat.test", "e2e-burst");
     const a = await channelPage(alice, server, "chat.test", "e2e-burst");

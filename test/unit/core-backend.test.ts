@@ -96,35 +96,65 @@ describe("CoreChannelBackend", () => {
     expect((await bob.backend.openChannel(A, { channelId: "room", retention: { maxMessages: 50 } })).retention.maxMessages).toBe(50);
   });
 
-  it("a channel id belongs to the first origin that opens it: others get ChannelInUse and see nothing of it", async () => {
+  it("two sites of one profile on one channel id are two participants: each message reaches the other once; neither sees the other's requests", async () => {
     const network = new LoopbackNetwork();
     const { backend } = await profile(network);
-    await backend.openChannel(A, { channelId: "mine" });
-    await expect(backend.openChannel(B, { channelId: "mine" })).rejects.toMatchObject({ name: "ChannelInUse", code: 5008 });
-    const { requestId } = await backend.send(A, "mine", text("secret"), {});
-    expect(await backend.status(B, requestId)).toBeUndefined();
-    expect((await backend.status(A, requestId))?.requestId).toBe(requestId);
-    await expect(backend.send(B, "mine", text("x"), {})).rejects.toMatchObject({ name: "ChannelNotFound" });
-    await expect(backend.messages(B, "mine", { limit: 10 })).rejects.toMatchObject({ name: "ChannelNotFound" });
-    // Two sites racing for a new id: exactly one wins.
-    const race = await Promise.allSettled([backend.openChannel(A, { channelId: "new" }), backend.openChannel(B, { channelId: "new" })]);
-    expect(race.map((r) => r.status).sort()).toEqual(["fulfilled", "rejected"]);
+    const infoA = await backend.openChannel(A, { channelId: "general" });
+    const infoB = await backend.openChannel(B, { channelId: "general" });
+    // The same network channel (topic), each its own participant.
+    expect(infoB.contentTopic).toBe(infoA.contentTopic);
+    expect(infoB.participantId).not.toBe(infoA.participantId);
+    expect(infoB.channelId).toBe("general");
+    const atA = collect(backend, A, "general");
+    const atB = collect(backend, B, "general");
+    const fromA = await backend.send(A, "general", text("from a"), {});
+    const fromB = await backend.send(B, "general", text("from b"), {});
+    await waitUntil(() => texts(atB).length === 1 && texts(atA).length === 1, "each site receives the other's message");
+    expect(texts(atB)).toEqual(["from a"]);
+    expect(texts(atA)).toEqual(["from b"]);
+    expect(atB.find((e) => e.type === "message")).toMatchObject({ message: { channelId: "general", senderId: infoA.participantId, fromSelf: false } });
+    // Each acknowledges the other's message (their own participant states).
+    await waitUntil(async () => (await backend.status(A, fromA.requestId))?.state === "acknowledged", "a's send acknowledged", 15_000);
+    expect(await backend.status(A, fromA.requestId)).toMatchObject({ channelId: "general", ackedBy: [infoB.participantId] });
+    await waitUntil(async () => (await backend.status(B, fromB.requestId))?.state === "acknowledged", "b's send acknowledged", 15_000);
+    // Isolation: neither sees the other's request ids, nor does a status event cross over.
+    expect(await backend.status(B, fromA.requestId)).toBeUndefined();
+    expect(await backend.status(A, fromB.requestId)).toBeUndefined();
+    expect(atB.some((e) => e.type === "status" && e.status.requestId === fromA.requestId)).toBe(false);
+    // Still exactly once after more traffic (the network echoes each to the sender's own participant too).
+    await backend.send(A, "general", text("again"), {});
+    await waitUntil(() => texts(atB).length === 2, "second message");
+    expect((await backend.messages(B, "general", { limit: 10 })).messages.map((m) => new TextDecoder().decode(m.data))).toEqual(["from a", "again"]);
+    expect((await backend.messages(A, "general", { limit: 10 })).messages.map((m) => new TextDecoder().decode(m.data))).toEqual(["from b"]);
+    // Two participants of one profile cannot share an id (each would take the other's messages as its own).
+    await expect(backend.openChannel("https://c.example", { channelId: "general", participantId: infoA.participantId })).rejects.toMatchObject({
+      name: "InvalidParams",
+      code: 5001,
+    });
+    // Many sites racing for a new id: each gets its own participant.
+    const race = await Promise.all(["https://r1.example", "https://r2.example", "https://r3.example"].map((o) => backend.openChannel(o, { channelId: "new" })));
+    expect(new Set(race.map((info) => info.participantId)).size).toBe(3);
   });
 
-  it("ownership and the default participant id survive a restart; re-opening with other parameters is refused", async () => {
+  it("each site's participant id survives a restart; re-opening with other parameters is refused", async () => {
     const network = new LoopbackNetwork();
     const name = `core-backend-${dbCounter++}`;
     const first = await profile(network, name);
     const key = new Uint8Array(32).fill(3);
     const info = await first.backend.openChannel(A, { channelId: "keyed", key });
+    const infoB = await first.backend.openChannel(B, { channelId: "keyed", key });
     expect(info.encrypted).toBe(true);
     await expect(first.backend.openChannel(A, { channelId: "keyed" })).rejects.toMatchObject({ name: "InvalidParams" });
     await expect(first.backend.openChannel(A, { channelId: "keyed", key, contentTopic: "/other/1/t/proto" })).rejects.toMatchObject({ name: "InvalidParams" });
     await expect(first.backend.openChannel(A, { channelId: "keyed", key, participantId: "someone-else" })).rejects.toMatchObject({ name: "InvalidParams" });
+    const { requestId } = await first.backend.send(B, "keyed", text("before restart"), {});
     await engines.splice(engines.indexOf(first.engine), 1)[0]!.stop();
 
     const second = await profile(network, name);
-    await expect(second.backend.openChannel(B, { channelId: "keyed", key })).rejects.toMatchObject({ name: "ChannelInUse" });
+    // In the other order after the restart: each site gets its own participant back.
+    expect((await second.backend.openChannel(B, { channelId: "keyed", key })).participantId).toBe(infoB.participantId);
+    expect((await second.backend.status(B, requestId))?.channelId).toBe("keyed");
+    expect(await second.backend.status(A, requestId)).toBeUndefined();
     const again = await second.backend.openChannel(A, { channelId: "keyed", key });
     expect(again.participantId).toBe(info.participantId);
     // Closed channels refuse sends but keep their state; forgetting an origin closes its channels.
@@ -133,7 +163,7 @@ describe("CoreChannelBackend", () => {
     await second.backend.openChannel(A, { channelId: "keyed", key });
     await second.backend.forgetOrigin(A);
     await expect(second.backend.send(A, "keyed", text("x"), {})).rejects.toMatchObject({ name: "ChannelNotFound" });
-    await expect(second.backend.openChannel(B, { channelId: "keyed", key })).rejects.toMatchObject({ name: "ChannelInUse" });
+    expect((await second.backend.send(B, "keyed", text("b still sends"), {})).requestId).toBeTruthy();
   });
 
   it("idempotency keys (the worker's rpc/ keys included) make one send; ephemeral sends drop the worker's key", async () => {

@@ -27,6 +27,7 @@ import { RateLimiter, type RateLimitOptions } from "../ratelimit/rate-limiter.js
 import type { RateLimitStore } from "../ports/ratelimit-store.js";
 import type { RateLimitEntry } from "../ratelimit/types.js";
 import { bytesToHex } from "../../shared/bytes.js";
+import { isLocalChannelIdOf } from "./local-channel-id.js";
 // CHANNEL_ID_PATTERN is the page API's own: every id a page may use must open here.
 import { CHANNEL_ID_PATTERN, CHANNEL_KEY_BYTES, MAX_PAYLOAD_BYTES, SETTLED_REQUEST_RETENTION, WAKU_MAX_MESSAGE_BYTES } from "../../shared/limits.js";
 import {
@@ -115,7 +116,10 @@ export const DEFAULT_CHANNEL_LIMITS: Omit<ChannelLimits, "singleMessageMaxBytes"
 };
 
 export interface OpenChannelParams {
+  /** The channel's key in the stores: the wire id, or `localChannelId(wireChannelId, n)`. */
   channelId: string;
+  /** The SDS `channel_id` on the wire when `channelId` is a local id (default: `channelId`). */
+  wireChannelId?: string;
   contentTopic: string;
   participantId: string;
   key?: Uint8Array;
@@ -272,6 +276,7 @@ export class ChannelManager {
     }
     const config: ChannelConfig = {
       channelId: params.channelId,
+      ...(params.wireChannelId !== undefined && params.wireChannelId !== params.channelId ? { wireChannelId: params.wireChannelId } : {}),
       contentTopic: params.contentTopic,
       participantId: params.participantId,
       ...(params.key ? { key: params.key.slice() } : {}),
@@ -336,7 +341,12 @@ export class ChannelManager {
     const pending = (async () => {
       const sds = await SdsChannel.open(
         { store: this.deps.stores.sds, codec: this.deps.codec, clock: this.deps.clock, random: this.random, reportError: this.reportError },
-        { channelId: config.channelId, senderId: config.participantId, ...(this.options.sds ? { params: this.options.sds } : {}) },
+        {
+          channelId: config.channelId,
+          ...(config.wireChannelId !== undefined ? { wireChannelId: config.wireChannelId } : {}),
+          senderId: config.participantId,
+          ...(this.options.sds ? { params: this.options.sds } : {}),
+        },
       );
       const channel = await ReliableChannel.open(this.context(), config, sds);
       this.channels.set(config.channelId, channel);
@@ -478,8 +488,12 @@ export class ChannelManager {
 
 function validateOpenParams(params: OpenChannelParams): void {
   if (typeof params !== "object" || params === null) throw invalidParams("openChannel takes { channelId, contentTopic, participantId, key? }");
-  if (typeof params.channelId !== "string" || !CHANNEL_ID_PATTERN.test(params.channelId)) {
+  const wireId = params.wireChannelId ?? params.channelId;
+  if (typeof wireId !== "string" || !CHANNEL_ID_PATTERN.test(wireId)) {
     throw invalidParams("channelId must be 1..128 characters of A-Z a-z 0-9 . _ ~ : @ + / -");
+  }
+  if (params.channelId !== wireId && !isLocalChannelIdOf(params.channelId, wireId)) {
+    throw invalidParams("a channel's local id must be its wire id, or the wire id and #N (localChannelId)");
   }
   if (typeof params.contentTopic !== "string" || !CONTENT_TOPIC.test(params.contentTopic)) {
     throw invalidParams("contentTopic must look like /app/version/name/encoding (e.g. /my-dapp/1/chat/proto)");

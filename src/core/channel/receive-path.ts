@@ -17,6 +17,8 @@ type DropReason = Extract<ChannelEvent, { type: "dropped" }>["reason"];
 export interface ReceivePathDeps {
   readonly ctx: Pick<ChannelContext, "cipher" | "codec" | "decryptStats" | "writer" | "store" | "reassembler" | "clock">;
   readonly channelId: string;
+  /** The SDS `channel_id` of this channel's messages on the wire. */
+  readonly wireChannelId: string;
   /** The channel's key; absent = payloads travel unencrypted (version 0). */
   readonly key: Uint8Array | undefined;
   readonly sds: Pick<SdsChannel, "receive">;
@@ -38,7 +40,7 @@ export class ReceivePath {
 
   /** A Waku message on our content topic (live, or from a store query). Run it in the channel's serial queue. */
   async receive(message: IncomingWakuMessage): Promise<void> {
-    const { ctx, channelId, key } = this.deps;
+    const { ctx, channelId, wireChannelId, key } = this.deps;
     let bytes: Uint8Array | undefined;
     if (key) {
       if (message.version !== 1) return this.deps.dropped("decrypt", `version ${message.version} message on an encrypted channel`);
@@ -50,7 +52,7 @@ export class ReceivePath {
     }
     const peek = ctx.codec.decode(bytes);
     if (!peek.ok) return this.deps.dropped("decode", peek.error.message);
-    if (peek.message.channelId !== channelId) return; // another channel on this topic
+    if (peek.message.channelId !== wireChannelId) return; // another channel on this topic
     const carrier = isSegmentMeta(message.meta);
     if (carrier && !this.carriers.has(peek.message.messageId)) {
       await ctx.writer.write({ segmentCarriers: [{ channelId, messageId: peek.message.messageId, addedAtMs: ctx.clock.now() }] });

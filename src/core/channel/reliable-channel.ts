@@ -108,6 +108,7 @@ export class ReliableChannel {
     this.receivePath = new ReceivePath({
       ctx,
       channelId,
+      wireChannelId: config.wireChannelId ?? channelId,
       key: config.key,
       sds,
       inbox: this.inbox,
@@ -157,6 +158,11 @@ export class ReliableChannel {
 
   get id(): string {
     return this.config.channelId;
+  }
+
+  /** The SDS `channel_id` on the wire (the page's channel id; `id` differs for a second site). */
+  get wireId(): string {
+    return this.config.wireChannelId ?? this.config.channelId;
   }
 
   get contentTopic(): string {

@@ -8,7 +8,13 @@ import type { DeliveryMethod } from "../ports/transport.js";
 import type { PartStage, RequestStatus } from "./request-status.js";
 
 export interface ChannelConfig {
+  /** The channel's key in the stores (see `local-channel-id.ts`). */
   channelId: string;
+  /**
+   * The SDS `channel_id` on the wire, when it differs from `channelId`: a second site of the
+   * profile on the same network channel, with its own participant state.
+   */
+  wireChannelId?: string;
   contentTopic: string;
   /** Our SDS sender id in this channel; stable for the channel's life. */
   participantId: string;

@@ -42,7 +42,7 @@ export function encodeOutgoing(ctx: SdsContext, state: ChannelState, record: Out
   return encodeMessage(ctx, {
     senderId: ctx.senderId,
     messageId: record.messageId,
-    channelId: ctx.channelId,
+    channelId: ctx.wireChannelId,
     lamportTimestamp: record.lamport,
     causalHistory: record.causalHistory,
     ...(bloom !== undefined ? { bloomIds: bloom } : {}),

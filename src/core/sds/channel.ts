@@ -67,7 +67,10 @@ export interface SdsChannelDeps {
 }
 
 export interface SdsChannelInit {
+  /** The channel's key in the store. */
   readonly channelId: string;
+  /** The SDS `channel_id` on the wire, when it differs from `channelId` (default: `channelId`). */
+  readonly wireChannelId?: string;
   /** Our participant id; must be stable for the channel (persisted, checked on open). */
   readonly senderId: string;
   readonly params?: SdsParamsInput;
@@ -85,7 +88,10 @@ export class SdsChannel {
     this.channelId = init.channelId;
     this.senderId = init.senderId;
     this.params = params;
-    this.ctx = { channelId: init.channelId, senderId: init.senderId, params, random: deps.random ?? cryptoRandom, codec: deps.codec };
+    this.ctx = {
+      channelId: init.channelId,
+      wireChannelId: init.wireChannelId ?? init.channelId,
+      senderId: init.senderId, params, random: deps.random ?? cryptoRandom, codec: deps.codec };
     this.runner = new StepRunner(deps, init.channelId, state);
     this.store = deps.store;
   }
@@ -93,6 +99,7 @@ export class SdsChannel {
   /** Open the channel from `store`, creating it (durably) on first use. */
   static async open(deps: SdsChannelDeps, init: SdsChannelInit): Promise<SdsChannel> {
     if (typeof init.channelId !== "string") throw invalidParams("channelId must be a string");
+    if (init.wireChannelId !== undefined && typeof init.wireChannelId !== "string") throw invalidParams("wireChannelId must be a string");
     if (typeof init.senderId !== "string" || init.senderId.length === 0) throw invalidParams("senderId must be a non-empty string");
     const params = resolveSdsParams(init.params);
     const snapshot = await deps.store.load(init.channelId, MIRROR_LOAD);

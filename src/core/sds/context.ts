@@ -9,7 +9,10 @@ import type { SdsRandom } from "../ports/random.js";
 import type { MessageId, OutgoingSdsMessage } from "./types.js";
 
 export interface SdsContext {
+  /** The channel's key in the store. */
   readonly channelId: string;
+  /** The SDS `channel_id` on the wire: the store key, unless a second participant of this profile shares the channel. */
+  readonly wireChannelId: string;
   readonly senderId: string;
   readonly params: SdsParams;
   readonly random: SdsRandom;

@@ -56,7 +56,7 @@ export function receiveStep(ctx: SdsContext, step: Step, bytes: Uint8Array, opti
   if (!decoded.ok) return { ...empty, outcome: "invalid", error: decoded.error };
   const message = decoded.message;
   const base = { ...empty, messageId: message.messageId };
-  if (message.channelId !== ctx.channelId) return { ...base, outcome: "other-channel" };
+  if (message.channelId !== ctx.wireChannelId) return { ...base, outcome: "other-channel" };
   if (message.senderId === ctx.senderId) return { ...base, outcome: "own" };
   const hint = options.retrievalHint instanceof Uint8Array && options.retrievalHint.length > 0 ? options.retrievalHint.slice() : undefined;
 

@@ -28,7 +28,7 @@ export function buildSync(ctx: SdsContext, step: Step): Transmission | undefined
   const bytes = encodeMessage(ctx, {
     senderId: ctx.senderId,
     messageId,
-    channelId: ctx.channelId,
+    channelId: ctx.wireChannelId,
     lamportTimestamp: lamport,
     causalHistory,
     bloomIds: currentBloomIds(ctx, step.state),

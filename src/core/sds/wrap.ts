@@ -66,7 +66,7 @@ export function wrapStep(ctx: SdsContext, step: Step, content: Uint8Array, optio
   }
   const messageId = chosenId ?? newMessageId(ctx);
   if (options.ephemeral === true) {
-    const bytes = encodeMessage(ctx, { senderId: ctx.senderId, messageId, channelId: ctx.channelId, causalHistory: [], content });
+    const bytes = encodeMessage(ctx, { senderId: ctx.senderId, messageId, channelId: ctx.wireChannelId, causalHistory: [], content });
     return { status: "new", messageId, bytes, ephemeral: true };
   }
   const lamport = nextLamport(step.state.meta.lamport, step.now);
