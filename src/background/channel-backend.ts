@@ -79,6 +79,15 @@ export interface ChannelBackend {
    */
   subscribe(origin: string, channelId: string, listener: BackendListener): Unsubscribe;
 
-  /** Forget everything the origin opened (its permission was revoked): close its channels. */
+  /**
+   * The origin's permission was revoked: close its channels, and free their storage once their
+   * pending sends settle (acknowledged or failed).
+   */
   forgetOrigin(origin: string): Promise<void>;
+
+  /**
+   * The user discards what a revoked origin's channel still has pending: the channel and all it
+   * stored go now. Refused with `InvalidParams` for a channel of a site that is not revoked.
+   */
+  discardRevoked(origin: string, channelId: string): Promise<void>;
 }

@@ -15,6 +15,10 @@
  *   channels opened in this worker instance; a request id of another origin's channel is
  *   simply unknown (`status` -> undefined).
  * - Channel keys stay in the worker: `ChannelInfo` says only whether the channel is encrypted.
+ * - Revocation: a revoked site's records are marked (`revokedAtMs`, durable); each of its core
+ *   channels is removed with everything it stored once it has no unsettled send (checked at
+ *   revocation, when one of its sends settles, and at start), or at once when the user discards
+ *   what is pending. Re-opening the channel before then clears the mark and keeps it all.
  *
  * Mapping: core request statuses carry the page's channel id and lose their part count; inbox
  * entries become `ChannelMessage`s with `cursor = String(inbox cursor)` (the core's per-channel
@@ -86,6 +90,8 @@ export class CoreChannelBackend implements ChannelBackend {
   private readonly opened = new Set<string>();
   private readonly listeners: BackendListeners;
   private readonly attached = new WeakSet<ReliableChannel>();
+  /** Core channels with a retirement check queued (see `retireWhenSettled`). */
+  private readonly retiring = new Set<string>();
   /** Opens of one channel id run one at a time (two sites racing for a new id, two tabs). */
   private readonly openQueue = new Map<string, Promise<unknown>>();
   private readonly now: () => number;
@@ -125,6 +131,8 @@ export class CoreChannelBackend implements ChannelBackend {
       const sites = await this.engine.sites();
       for (const record of await sites.loadAll()) this.remember(record);
       this.sites = sites;
+      // Revoked before a restart: those whose sends settled meanwhile go now.
+      for (const record of this.records.values()) if (record.revokedAtMs !== undefined) this.retireWhenSettled(record.channelId);
     })().catch((error: unknown) => {
       this.loading = undefined; // the next call tries again
       throw error;
@@ -199,9 +207,26 @@ export class CoreChannelBackend implements ChannelBackend {
   }
 
   async forgetOrigin(origin: string): Promise<void> {
-    // The site's records stay (its channels keep delivering what it accepted, and its history is
-    // there if it is approved again); it must open its channels again once re-approved.
     for (const key of [...this.opened]) if (key.startsWith(`${origin}\n`)) this.opened.delete(key);
+    await this.ready();
+    // Its channels keep delivering what it accepted, then go (see the header).
+    const revokedAtMs = this.now();
+    for (const record of [...this.records.values()]) {
+      if (record.origin !== origin || record.revokedAtMs !== undefined) continue;
+      const marked: SiteChannelRecord = { ...record, revokedAtMs };
+      await this.requireSites().put(marked);
+      this.remember(marked);
+      this.retireWhenSettled(marked.channelId);
+    }
+  }
+
+  async discardRevoked(origin: string, channelId: string): Promise<void> {
+    await this.ready();
+    const record = this.bySite.get(openKey(origin, channelId));
+    if (!record || record.revokedAtMs === undefined) {
+      throw invalidParams(`${origin} has no revoked channel "${channelId}": only a revoked site's pending sends can be discarded.`);
+    }
+    await this.serialOpen(channelId, () => this.retireNow(record.channelId, true));
   }
 
   // -------------------------------------------------------------------------------------------
@@ -232,7 +257,7 @@ export class CoreChannelBackend implements ChannelBackend {
       (record) => record !== mine && pageChannelId(record) === channelId && record.participantId === participantId,
     );
     if (sameId) throw invalidParams(`participantId "${participantId}" is already taken in channel "${channelId}" in this browser; choose another.`);
-    if (!mine || mine.participantId !== participantId) {
+    if (!mine || mine.participantId !== participantId || mine.revokedAtMs !== undefined) {
       // Durable before the channel exists: a crash between the two leaves a recorded, empty channel.
       const record: SiteChannelRecord = {
         channelId: coreId,
@@ -272,6 +297,28 @@ export class CoreChannelBackend implements ChannelBackend {
       cursor: last > 0 ? String(last) : null,
       retention: channel.retention,
     };
+  }
+
+  /** Remove a revoked site's core channel once nothing of it is pending (never blocks the caller). */
+  private retireWhenSettled(coreId: string): void {
+    const record = this.records.get(coreId);
+    if (!record || this.retiring.has(coreId)) return;
+    this.retiring.add(coreId);
+    void this.serialOpen(pageChannelId(record), () => this.retireNow(coreId, false))
+      .catch(this.reportError)
+      .finally(() => this.retiring.delete(coreId));
+  }
+
+  /** In the channel id's open queue: a re-open and a retirement never interleave. */
+  private async retireNow(coreId: string, discard: boolean): Promise<void> {
+    const record = this.records.get(coreId);
+    if (!record || record.revokedAtMs === undefined) return; // re-opened (or gone) meanwhile
+    if (!discard && (await this.requireSites().channelUsage(coreId)).unsettled.length > 0) return;
+    const manager = await this.engine.manager();
+    await manager.removeChannel(coreId);
+    await this.requireSites().delete(coreId);
+    this.records.delete(coreId);
+    this.bySite.delete(openKey(record.origin, pageChannelId(record)));
   }
 
   /** The core key for a new participant of this profile in `channelId`: the first one no site has. */
@@ -339,6 +386,9 @@ export class CoreChannelBackend implements ChannelBackend {
     }
     this.countUsage(owner.origin, event);
     this.listeners.emit(owner.origin, channelId, out);
+    if (owner.revokedAtMs !== undefined && event.type === "status" && (event.status.state === "acknowledged" || event.status.state === "failed")) {
+      this.retireWhenSettled(owner.channelId);
+    }
   }
 
   // ---- storage budget per site (see site-budget.ts) ------------------------------------------

@@ -56,6 +56,12 @@ export function extensionRequestHandler(deps: ExtensionRequestDeps): ExtensionRe
         await pages.revoke(request.origin);
         await permissions.flush();
         return { kind: "ok" } satisfies AckResponse;
+      case "channel:discard":
+        requireExtensionPage(sender);
+        await ready();
+        await pages.discardRevoked(request.origin, request.channelId);
+        updateBadge();
+        return { kind: "ok" } satisfies AckResponse;
       case "blocked:list":
       case "blocked:undo":
         requireExtensionPage(sender);

@@ -15,7 +15,7 @@ import { DEFAULT_CHANNEL_RETENTION } from "../shared/limits.js";
 import type { IDBPDatabase, IDBPTransaction } from "idb";
 import type { ChannelManager } from "../core/channel/channel-manager.js";
 import type { ChannelConfig, OutboxRequest } from "../core/channel/types.js";
-import { channelRange, openReliableChannelDb, type ReliableChannelDB } from "../storage/idb-schema.js";
+import { channelRange, openReliableChannelDb, type ReliableChannelDB, type SiteChannelRecord } from "../storage/idb-schema.js";
 import type { ChannelSummary, RecentRequest, RequestTimeline } from "../shared/inspector-views.js";
 import { REQUEST_STAGES, type RequestStage } from "../shared/stages.js";
 
@@ -53,8 +53,8 @@ export class Inspector {
   async channels(): Promise<ChannelSummary[]> {
     const summaries = await this.read(async (tx) => {
       const [configs, owners] = await Promise.all([tx.objectStore("channels").getAll(), tx.objectStore("siteChannels").getAll()]);
-      const originOf = new Map(owners.map((record) => [record.channelId, record.origin]));
-      return Promise.all(configs.map((config) => this.summarize(tx, config, originOf.get(config.channelId) ?? null)));
+      const ownerOf = new Map(owners.map((record) => [record.channelId, record]));
+      return Promise.all(configs.map((config) => this.summarize(tx, config, ownerOf.get(config.channelId))));
     });
     return summaries.sort((a, b) => (a.origin ?? "\uffff").localeCompare(b.origin ?? "\uffff") || a.channelId.localeCompare(b.channelId));
   }
@@ -90,7 +90,7 @@ export class Inspector {
 
   // -------------------------------------------------------------------------------------------
 
-  private async summarize(tx: ReadTx, config: ChannelConfig, origin: string | null): Promise<ChannelSummary> {
+  private async summarize(tx: ReadTx, config: ChannelConfig, owner: SiteChannelRecord | undefined): Promise<ChannelSummary> {
     const range = channelRange(config.channelId);
     const [total, newest, received, missing, buffered] = await Promise.all([
       tx.objectStore("outbox").index("byCreatedAt").count(range),
@@ -104,10 +104,11 @@ export class Inspector {
     return {
       // As its page names it (a second site's core key is `<id>#<n>`).
       channelId: config.wireChannelId ?? config.channelId,
-      origin,
+      origin: owner?.origin ?? null,
       participantId: config.participantId,
       encrypted: config.key !== undefined,
       running: this.deps.managerNow()?.channel(config.channelId) !== undefined,
+      revoked: owner?.revokedAtMs !== undefined,
       requests: { total, counted: newest.length, byState },
       received,
       retention: { ...DEFAULT_CHANNEL_RETENTION, ...config.retention },

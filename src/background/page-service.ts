@@ -122,6 +122,12 @@ export class PageService {
     }
   }
 
+  /** The user drops what a revoked origin's channel still has pending (the popup's Discard). */
+  discardRevoked(origin: string, channelId: string): Promise<void> {
+    // The backend refuses a channel that is not revoked (or that its site re-opened since).
+    return this.backend.discardRevoked(origin, channelId);
+  }
+
   /** Revoke an origin: forget its approval, close its channels, tell its pages. */
   async revoke(origin: string): Promise<void> {
     this.permissions.revoke(origin);

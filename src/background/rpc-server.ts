@@ -125,13 +125,13 @@ export class RpcServer {
   }
 
   private call(session: Session, id: string, method: string, params: unknown, first: boolean): void {
-    const known = session.calls.get(id);
-    if (known?.state === "done") {
-      session.post(known.response);
+    const answered = session.results.get(id);
+    if (answered !== undefined) {
+      session.post(answered);
       return;
     }
-    if (known?.state === "running") return; // answered on the current port when it finishes
-    session.calls.set(id, { state: "running" });
+    if (session.running.has(id)) return; // answered on the current port when it finishes
+    session.running.add(id);
     const run = async (): Promise<unknown> => {
       await this.options.ready();
       return this.options.handle({ session, callId: id, first }, method, params);
@@ -146,11 +146,12 @@ export class RpcServer {
   }
 
   private finish(session: Session, id: string, response: ServerMessage): void {
-    session.calls.delete(id);
-    session.calls.set(id, { state: "done", response });
-    for (const [callId, entry] of session.calls) {
-      if (session.calls.size <= this.resultCacheSize) break;
-      if (entry.state === "done") session.calls.delete(callId);
+    session.running.delete(id);
+    session.results.set(id, response);
+    while (session.results.size > this.resultCacheSize) {
+      const oldest = session.results.keys().next();
+      if (oldest.done) break;
+      session.results.delete(oldest.value);
     }
     session.post(response);
   }

@@ -16,11 +16,16 @@ export interface RpcSession {
   isConnected(): boolean;
 }
 
-export type CallEntry = { state: "running" } | { state: "done"; response: ServerMessage };
-
 export class Session implements RpcSession {
   port: PortLike | null = null;
-  readonly calls = new Map<string, CallEntry>();
+  /** Call ids running now. */
+  readonly running = new Set<string>();
+  /**
+   * Answers of finished calls, oldest first (Map order), at most the server's cache size. Kept
+   * apart from `running` so bounding it is O(1) per call: one table scanned past thousands of
+   * running calls made every answer O(n) during a flood.
+   */
+  readonly results = new Map<string, ServerMessage>();
 
   constructor(
     readonly key: string,

@@ -117,6 +117,10 @@ export class SiteLimitedBackend implements ChannelBackend {
     this.dropIfEmpty(origin, site);
   }
 
+  discardRevoked(origin: string, channelId: string): Promise<void> {
+    return this.inner.discardRevoked(origin, channelId);
+  }
+
   /** Channels the site holds (open or opening), for tests and diagnostics. */
   openChannels(origin: string): number {
     const site = this.sites.get(origin);

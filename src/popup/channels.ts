@@ -1,6 +1,7 @@
 /**
  * Channels per site: requests by delivery state (a stacked bar and counts), sync state, and the
- * latest requests, each of which opens its delivery timeline.
+ * latest requests, each of which opens its delivery timeline; a revoked site's channel offers to
+ * discard what it still has pending.
  */
 import type { ChannelSummary, RecentRequest } from "../shared/inspector-views.js";
 import { REQUEST_STAGES as STAGES, type RequestStage } from "../shared/stages.js";
@@ -12,9 +13,11 @@ export interface ChannelsView {
   channels: ChannelSummary[];
   selected: string | undefined;
   onSelect(requestId: string): void;
+  /** The user discards a revoked site's pending sends (and with them the channel). */
+  onDiscard(origin: string, channelId: string): void;
 }
 
-export function renderChannels(root: HTMLElement, { channels, selected, onSelect }: ChannelsView): void {
+export function renderChannels(root: HTMLElement, { channels, selected, onSelect, onDiscard }: ChannelsView): void {
   if (channels.length === 0) {
     root.replaceChildren(h("p", { className: "muted", attrs: { id: "channels-empty" } }, "No channel yet: a site opens one with reliableChannel.openChannel()."));
     return;
@@ -30,13 +33,18 @@ export function renderChannels(root: HTMLElement, { channels, selected, onSelect
         "section",
         { className: "site-group", dataset: { origin } },
         h("h3", {}, origin || "(no site)"),
-        ...list.map((channel) => renderChannel(channel, selected, onSelect)),
+        ...list.map((channel) => renderChannel(channel, selected, onSelect, onDiscard)),
       ),
     ),
   );
 }
 
-function renderChannel(channel: ChannelSummary, selected: string | undefined, onSelect: (requestId: string) => void): HTMLElement {
+function renderChannel(
+  channel: ChannelSummary,
+  selected: string | undefined,
+  onSelect: (requestId: string) => void,
+  onDiscard: (origin: string, channelId: string) => void,
+): HTMLElement {
   const { byState, total, counted } = channel.requests;
   return h(
     "article",
@@ -49,6 +57,7 @@ function renderChannel(channel: ChannelSummary, selected: string | undefined, on
       channel.running ? null : h("span", { className: "tag warn", title: "not open in the running pipeline (the node is starting or failed)" }, "idle"),
       renderSync(channel.sync),
     ),
+    channel.revoked && channel.origin !== null ? renderRevoked(channel, channel.origin, onDiscard) : null,
     renderBar(byState, counted),
     h(
       "ul",
@@ -66,6 +75,23 @@ function renderChannel(channel: ChannelSummary, selected: string | undefined, on
     channel.recent.length > 0
       ? h("ol", { className: "recent", attrs: { "aria-label": `Latest requests of ${channel.channelId}` } }, ...channel.recent.map((request) => renderRecent(request, selected, onSelect)))
       : null,
+  );
+}
+
+/** A revoked site's channel: why it is still here, and a button to let it go now. */
+function renderRevoked(channel: ChannelSummary, origin: string, onDiscard: (origin: string, channelId: string) => void): HTMLElement {
+  const { queued, propagated, stored } = channel.requests.byState;
+  const button = h("button", { className: "discard", attrs: { type: "button" } }, "Discard");
+  button.addEventListener("click", () => {
+    (button as HTMLButtonElement).disabled = true;
+    onDiscard(origin, channel.channelId);
+  });
+  return h(
+    "p",
+    { className: "revoked" },
+    h("span", { className: "tag warn" }, "site revoked"),
+    ` ${plural(queued + propagated + stored, "send")} not acknowledged yet; the channel and what it stored go once they are. `,
+    button,
   );
 }
 

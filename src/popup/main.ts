@@ -8,6 +8,7 @@
  * asks again; sections are rebuilt only when their data changed, so focus and clicks survive.
  */
 import type {
+  AckResponse,
   ChannelsSummaryResponse,
   NetworkPeersResponse,
   NetworkSettingsResponse,
@@ -72,9 +73,18 @@ async function refreshConnectivity(): Promise<void> {
   if (changed("connectivity", data)) renderConnectivity(connectivity, data);
 }
 
+/** Discard a revoked site's pending sends; the next poll shows the channel gone (or the error). */
+function discard(origin: string, channelId: string): void {
+  const failed = (why: string): void => void (status.textContent = `Discarding ${channelId} of ${origin} failed: ${why}`);
+  ask<AckResponse>({ kind: "channel:discard", origin, channelId })
+    .then((answer) => answer.kind === "error" && failed(answer.error.message))
+    .catch((error: unknown) => failed(describeError(error)))
+    .finally(() => void refreshChannels().catch(() => undefined));
+}
+
 async function refreshChannels(): Promise<void> {
   const summary = await ask<ChannelsSummaryResponse>({ kind: "channels:summary" });
-  if (changed("channels", [summary.channels, selected])) renderChannels(channelsRoot, { channels: summary.channels, selected, onSelect: select });
+  if (changed("channels", [summary.channels, selected])) renderChannels(channelsRoot, { channels: summary.channels, selected, onSelect: select, onDiscard: discard });
   document.body.dataset.channels = "loaded";
 }
 

@@ -47,6 +47,11 @@ export interface ChannelSummary {
   /** Open in the running delivery pipeline (false while the node starts, or after a failure). */
   running: boolean;
   /**
+   * Its site was revoked: the channel and its storage go once its pending sends settle, or when
+   * the user discards them (`channel:discard`).
+   */
+  revoked: boolean;
+  /**
    * Send requests by state. Counted over the newest `counted` requests of the channel (all of
    * them unless the outbox holds more than the inspector reads per poll); `total` is all.
    */

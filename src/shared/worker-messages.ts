@@ -1,6 +1,7 @@
 // One-shot messages from the popup and the prompt to the worker (runtime.sendMessage), and their answers.
 // JSON-only (chrome.runtime messaging); `parseWorkerRequest` narrows what arrives from an extension page.
 import type { ErrorPayload } from "./errors.js";
+import { CHANNEL_ID_PATTERN } from "./limits.js";
 import type { ChannelSummary, ConnectedPeer, NetworkStatus, RequestTimeline } from "./inspector-views.js";
 import { parseNetworkSettings, type NetworkSettings } from "./network-settings.js";
 import { parseRateLimitSettings, type RateLimitSettings } from "./rate-limit-settings.js";
@@ -27,6 +28,8 @@ export type WorkerRequest =
   | { kind: "ping"; nonce: string }
   | { kind: "sites:list" }
   | { kind: "sites:revoke"; origin: string }
+  /** Drop what a revoked site's channel still has pending, and the channel with it. */
+  | { kind: "channel:discard"; origin: string; channelId: string }
   | { kind: "blocked:list" }
   | { kind: "blocked:undo"; origin: string }
   | { kind: "prompt:get"; promptId: string }
@@ -102,6 +105,13 @@ export function parseWorkerRequest(value: unknown): WorkerRequest | undefined {
     case "sites:revoke":
       return typeof candidate.origin === "string" && candidate.origin.length <= 2048
         ? { kind: "sites:revoke", origin: candidate.origin }
+        : undefined;
+    case "channel:discard":
+      return typeof candidate.origin === "string" &&
+        candidate.origin.length <= 2048 &&
+        typeof candidate.channelId === "string" &&
+        CHANNEL_ID_PATTERN.test(candidate.channelId)
+        ? { kind: "channel:discard", origin: candidate.origin, channelId: candidate.channelId }
         : undefined;
     case "blocked:list":
       return { kind: "blocked:list" };

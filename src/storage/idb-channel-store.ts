@@ -136,6 +136,24 @@ export class IdbChannelStore implements ChannelStore {
     });
   }
 
+  deleteChannel(channelId: string): Promise<void> {
+    return guarded(`deleting channel ${channelId}`, async () => {
+      const tx = this.db.transaction(["channels", "outbox", "inbox", "segmentCarriers"], "readwrite");
+      const range = channelRange(channelId);
+      const outbox = tx.objectStore("outbox");
+      // The outbox is keyed by request id: walk the channel's part of an index.
+      for (let cursor = await outbox.index("byCreatedAt").openKeyCursor(range); cursor; cursor = await cursor.continue()) {
+        void outbox.delete(cursor.primaryKey);
+      }
+      await Promise.all([
+        tx.objectStore("channels").delete(channelId),
+        tx.objectStore("inbox").delete(range),
+        tx.objectStore("segmentCarriers").delete(range),
+        tx.done,
+      ]);
+    });
+  }
+
   inboxSince(channelId: string, since: number, limit: number): Promise<InboxEntry[]> {
     if (!(limit >= 1)) return Promise.resolve([]);
     return guarded(`reading the inbox of ${channelId}`, () =>

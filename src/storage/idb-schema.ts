@@ -87,6 +87,11 @@ export interface SiteChannelRecord {
   origin: string;
   participantId: string;
   createdAtMs: number;
+  /**
+   * When the site's permission was revoked: the channel and its storage go once its pending
+   * sends settle (or the user discards them); re-opening it before that clears this.
+   */
+  revokedAtMs?: number;
 }
 
 export interface SegmentCarrierRecord {

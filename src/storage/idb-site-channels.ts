@@ -19,6 +19,7 @@ export interface ChannelUsage {
 export interface SiteChannelStore {
   loadAll(): Promise<SiteChannelRecord[]>;
   put(record: SiteChannelRecord): Promise<void>;
+  delete(channelId: string): Promise<void>;
   /** One pass over the channel's outbox and inbox (after a restart, or to recount a site's budget). */
   channelUsage(channelId: string): Promise<ChannelUsage>;
   /** The request accepted earlier under this idempotency key, if any (a retried send the budget would refuse). */
@@ -34,6 +35,10 @@ export class IdbSiteChannelStore implements SiteChannelStore {
 
   async put(record: SiteChannelRecord): Promise<void> {
     await this.db.put("siteChannels", record);
+  }
+
+  async delete(channelId: string): Promise<void> {
+    await this.db.delete("siteChannels", channelId);
   }
 
   async channelUsage(channelId: string): Promise<ChannelUsage> {

@@ -347,6 +347,33 @@ export function channelStoreContract(name: string, harness: ChannelStoreHarness)
       expect(await store.isSegmentCarrier("other", "old")).toBe(true);
     });
 
+    it("deletes one channel's config, requests, inbox and carrier marks, and nothing of another channel", async () => {
+      const store = await harness.create();
+      // Ids that share a prefix: "c" must not take "c#2" with it.
+      for (const channelId of ["c", "c#2"]) {
+        await store.write({
+          channels: [channel(channelId)],
+          requests: [request(channelId, `${channelId}-r1`), request(channelId, `${channelId}-r2`)],
+          inbox: [entry(channelId, 1), entry(channelId, 2)],
+          segmentCarriers: [{ channelId, messageId: "m", addedAtMs: 1 }],
+        });
+      }
+      await store.deleteChannel("c");
+      expect((await store.loadChannels()).map((c) => c.channelId)).toEqual(["c#2"]);
+      expect(await store.getRequest("c-r1")).toBeUndefined();
+      expect(await store.getRequest("c-r2")).toBeUndefined();
+      expect(await store.inboxSince("c", 0, 10)).toEqual([]);
+      expect(await store.hasInboxKey("c", "m1")).toBe(false);
+      expect(await store.isSegmentCarrier("c", "m")).toBe(false);
+      expect(await store.lastInboxCursor("c")).toBe(0);
+      expect(ids(await store.loadActiveRequests("c#2", 10)).sort()).toEqual(["c#2-r1", "c#2-r2"]);
+      expect((await store.inboxSince("c#2", 0, 10)).map((e) => e.cursor)).toEqual([1, 2]);
+      expect(await store.isSegmentCarrier("c#2", "m")).toBe(true);
+      // A deleted channel's inbox keys are free again (a channel re-created from scratch).
+      expect((await store.write({ inbox: [entry("c", 1)] })).addedInbox).toHaveLength(1);
+      await store.deleteChannel("never-existed");
+    });
+
     if (harness.unstorableRequest !== undefined) {
       const unstorableRequest = harness.unstorableRequest;
       it("a write that fails inside the adapter leaves nothing of its batch behind (atomic)", async () => {

@@ -149,8 +149,15 @@ describe("toolbar popup (real popup page, devnet, two profiles)", () => {
     await cdp.detach();
   });
 
-  it("revoking the site removes it from the approved list", async () => {
+  it("revoking the site removes it from the approved list; its channels go once settled, or at once on Discard", async () => {
     const origin = server.url("chat.test", "");
+    // A channel nobody else is in: its send is never acknowledged, so it waits after the revoke.
+    await sender.evaluate(async () => {
+      const lonely = await window.reliableChannel!.openChannel({ channelId: "popup-lonely" });
+      await lonely.send("nobody acknowledges this");
+    });
+    const lonely = popup.locator('.channel[data-channel-id="popup-lonely"]');
+    await lonely.waitFor();
     const row = popup.locator(`tr[data-origin="${origin}"]`);
     await row.waitFor();
     await row.locator("button.revoke").click();
@@ -160,6 +167,16 @@ describe("toolbar popup (real popup page, devnet, two profiles)", () => {
     await expect.poll(() => sender.evaluate(async () => (await window.reliableChannel!.request({ method: "rc_getPermissions" })).approved)).toBe(false);
     await popup.locator("#sites-title").scrollIntoViewIfNeeded();
     await shot("revoked");
+    // Everything of the room was acknowledged: it goes with all it stored.
+    await popup.locator(channel()).waitFor({ state: "detached", timeout: 30_000 });
+    // The lonely channel stays, says why, and goes when the user discards its pending send.
+    await lonely.locator(".revoked").waitFor();
+    expect(await lonely.locator(".revoked").textContent()).toContain("1 send not acknowledged yet");
+    await lonely.scrollIntoViewIfNeeded();
+    await shot("revoked-pending");
+    await lonely.locator("button.discard").click();
+    await lonely.waitFor({ state: "detached", timeout: 10_000 });
+    expect(await popup.locator(".channel").count()).toBe(0);
     await sender.close();
     await receiver.close();
   });

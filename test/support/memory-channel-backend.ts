@@ -179,6 +179,10 @@ export class MemoryChannelBackend implements ChannelBackend {
     }
   }
 
+  async discardRevoked(): Promise<void> {
+    // forgetOrigin already dropped everything of the origin: nothing is left to discard.
+  }
+
   /** Stop every timer (tests, shutdown). */
   dispose(): void {
     for (const timer of this.timers) clearTimeout(timer);

@@ -119,6 +119,14 @@ export class MemoryChannelStore implements ChannelStore {
     return { inboxFirstCursor: await this.firstInboxCursor(channelId), inboxRemoved, requestsRemoved: removed.map((r) => r.requestId), carriersRemoved };
   }
 
+  async deleteChannel(channelId: string): Promise<void> {
+    this.channels.delete(channelId);
+    for (const [id, r] of this.requests) if (r.channelId === channelId) this.requests.delete(id);
+    this.removeInbox(channelId, () => true);
+    this.inbox.delete(channelId);
+    for (const key of this.carriers.keys()) if (key.startsWith(`${channelId}\u0000`)) this.carriers.delete(key);
+  }
+
   /** Number of entries of the channel's inbox, and of stored requests, for tests asserting bounds. */
   counts(): { inbox: number; requests: number; carriers: number } {
     let inbox = 0;

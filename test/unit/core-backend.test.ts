@@ -163,7 +163,71 @@ describe("CoreChannelBackend", () => {
     await second.backend.openChannel(A, { channelId: "keyed", key });
     await second.backend.forgetOrigin(A);
     await expect(second.backend.send(A, "keyed", text("x"), {})).rejects.toMatchObject({ name: "ChannelNotFound" });
+    // Nothing of a.example's was pending: its channel goes at once.
+    await waitUntil(async () => !(await second.engine.stores.sites.loadAll()).some((r) => r.origin === A), "a.example's channel removed", 15_000);
     expect((await second.backend.send(B, "keyed", text("b still sends"), {})).requestId).toBeTruthy();
+  });
+
+  it("revoking a site frees its channels' storage once its sends settle; discard frees it at once; re-opening first keeps it", async () => {
+    const network = new LoopbackNetwork();
+    const name = `core-backend-${dbCounter++}`;
+    const alice = await profile(network, name);
+    const bob = await profile(network);
+    const stores = alice.engine.stores;
+    const storedChannels = async (): Promise<string[]> => (await stores.channels.loadChannels()).map((c) => c.channelId).sort();
+    for (const channelId of ["room", "kept"]) await bob.backend.openChannel(B, { channelId });
+    for (const channelId of ["room", "solo", "kept"]) await alice.backend.openChannel(A, { channelId });
+    await alice.backend.openChannel(B, { channelId: "room" }); // another site in the same channel: "room#2"
+    expect(await storedChannels()).toEqual(["kept", "room", "room#2", "solo"]);
+
+    // Sent while the network is down: pending when the site is revoked.
+    alice.engine.transport.setOnline(false);
+    const pending = await alice.backend.send(A, "room", text("pending at revoke"), {});
+    const stranded = await alice.backend.send(A, "solo", text("nobody will ever ack this"), {});
+    const keptSend = await alice.backend.send(A, "kept", text("pending, then re-opened"), {});
+    await alice.backend.forgetOrigin(A);
+    // Re-approved and re-opened before its sends settled: "kept" stays, with its history.
+    await alice.backend.openChannel(A, { channelId: "kept" });
+    expect(await storedChannels()).toEqual(["kept", "room", "room#2", "solo"]);
+    expect((await stores.sites.loadAll()).filter((r) => r.revokedAtMs !== undefined).map((r) => r.channelId).sort()).toEqual(["room", "solo"]);
+
+    // Back online: bob acknowledges the pending send, and a.example's "room" goes with all it stored.
+    alice.engine.transport.setOnline(true);
+    // Its site record goes last: once it is gone, so is everything else.
+    await waitUntil(async () => !(await stores.sites.loadAll()).some((r) => r.channelId === "room"), "the revoked channel removed once its send settled", 15_000);
+    expect(await stores.channels.getRequest(pending.requestId)).toBeUndefined();
+    expect(await stores.sds.load("room")).toBeUndefined();
+    expect(await alice.backend.status(A, pending.requestId)).toBeUndefined();
+    // The other site's participant in the same channel, and a channel re-opened in time, stay.
+    await waitUntil(async () => (await alice.backend.status(A, keptSend.requestId))?.state === "acknowledged", "kept's send acknowledged", 15_000);
+    expect(await storedChannels()).toEqual(["kept", "room#2", "solo"]);
+
+    // "solo" has no other participant: its send never settles, so the user discards it.
+    await expect(alice.backend.discardRevoked(A, "kept")).rejects.toMatchObject({ name: "InvalidParams", code: 5001 });
+    await expect(alice.backend.discardRevoked(B, "room")).rejects.toMatchObject({ name: "InvalidParams", code: 5001 });
+    await alice.backend.discardRevoked(A, "solo");
+    expect(await storedChannels()).toEqual(["kept", "room#2"]);
+    expect(await stores.channels.getRequest(stranded.requestId)).toBeUndefined();
+    expect((await stores.sites.loadAll()).map((r) => r.channelId).sort()).toEqual(["kept", "room#2"]);
+    // Approved again later, the site starts afresh in that channel.
+    expect((await alice.backend.openChannel(A, { channelId: "solo" })).cursor).toBeNull();
+  });
+
+  it("a revocation survives a restart: the channel goes when its sends settle after it", async () => {
+    const network = new LoopbackNetwork();
+    const name = `core-backend-${dbCounter++}`;
+    const first = await profile(network, name);
+    const bob = await profile(network);
+    await bob.backend.openChannel(B, { channelId: "room" });
+    await first.backend.openChannel(A, { channelId: "room" });
+    first.engine.transport.setOnline(false);
+    await first.backend.send(A, "room", text("pending across a restart"), {});
+    await first.backend.forgetOrigin(A);
+    await engines.splice(engines.indexOf(first.engine), 1)[0]!.stop();
+
+    const second = await profile(network, name);
+    await waitUntil(async () => (await second.engine.stores.sites.loadAll()).length === 0, "removed after the restart, once acknowledged", 15_000);
+    expect(await second.engine.stores.channels.loadChannels()).toEqual([]);
   });
 
   it("idempotency keys (the worker's rpc/ keys included) make one send; ephemeral sends drop the worker's key", async () => {

@@ -135,6 +135,8 @@ export class ChannelManager {
   private readonly known = new Map<string, ChannelConfig>();
   private readonly openedListeners = new Set<(channel: ReliableChannel) => void>();
   private readonly opening = new Map<string, Promise<ReliableChannel>>();
+  /** Channels removed by this manager (`removeChannel`): late work for them is dropped quietly. */
+  private readonly removed = new Set<string>();
   private readonly subscriptions = new Map<string, Promise<Unsubscribe | undefined>>();
   private readonly delivery: DeliveryService;
   private readonly rateLimiter: RateLimiter<OutgoingItem>;
@@ -255,6 +257,31 @@ export class ChannelManager {
   /** A request as stored (for channels not open; an open channel's own view is fresher). */
   storedRequest(requestId: string): Promise<OutboxRequest | undefined> {
     return this.deps.stores.channels.getRequest(requestId);
+  }
+
+  /**
+   * Remove a channel and all its state (its site was revoked): close it, then delete its config,
+   * outbox, inbox, carrier marks and SDS state. Sends not settled go with it, so the caller
+   * decides when: once they settled, or when the user discards them. Releases of the channel
+   * still queued in the rate limiter are dropped on dispatch; delivery tasks already handed to
+   * the network finish on their own (bounded retries) and their events find no channel.
+   * Segments of a partly received payload stay until the reassembler's own bounds evict them.
+   */
+  async removeChannel(channelId: string): Promise<void> {
+    const config = this.known.get(channelId);
+    this.removed.add(channelId);
+    this.known.delete(channelId);
+    const channel = this.channels.get(channelId) ?? (await this.opening.get(channelId)?.catch(() => undefined));
+    this.channels.delete(channelId);
+    // Its serial queue drains first, so no write of the channel lands after the delete.
+    await channel?.close();
+    await this.deps.stores.channels.deleteChannel(channelId);
+    await this.deps.stores.sds.deleteChannel(channelId);
+    if (config && ![...this.known.values()].some((other) => other.contentTopic === config.contentTopic)) {
+      const subscription = this.subscriptions.get(config.contentTopic);
+      this.subscriptions.delete(config.contentTopic);
+      await (await subscription)?.();
+    }
   }
 
   /** Channels of the profile, open or not. */
@@ -435,11 +462,13 @@ export class ChannelManager {
     const item = entry.item;
     const channel = this.channels.get(item.channelId) ?? (await this.useChannel(item.channelId));
     if (!channel) {
-      this.reportError(new Error(`dropping a queued message of unknown channel ${item.channelId}`));
+      // Its channel was removed (its site revoked; configs go nowhere else), in this run or
+      // before a restart: the message goes with it.
       return;
     }
     const key = channel.key;
     const payload = key ? await this.deps.cipher.seal(item.bytes, key) : item.bytes;
+    if (this.removed.has(item.channelId)) return; // removed while sealing
     const task = await this.delivery.send(
       {
         contentTopic: channel.contentTopic,

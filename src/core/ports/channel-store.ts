@@ -16,6 +16,7 @@
  *   out of the window goes when one comes in); `sweep` applies every rule of one channel in
  *   one transaction and touches only what the rules select: never an inbox entry after
  *   `inboxMaxCursor`, never a request without `settledAtMs` (not settled: not in the index).
+ * - `deleteChannel` removes all of one channel's records and nothing of any other channel.
  */
 import type { ChannelConfig, InboxEntry, OutboxRequest } from "../channel/types.js";
 
@@ -84,4 +85,6 @@ export interface ChannelStore {
   write(batch: ChannelStoreBatch): Promise<ChannelStoreWriteResult>;
   /** Apply one channel's retention rules (one transaction). */
   sweep(rules: RetentionSweep): Promise<RetentionSweepResult>;
+  /** Remove everything of the channel: its config, requests, inbox and carrier marks (one transaction). */
+  deleteChannel(channelId: string): Promise<void>;
 }
