@@ -9,10 +9,14 @@
  *   or timed out) is re-sent with the same id after the next `ready`; the worker runs each id
  *   once per session (see `RpcServer`), and a late duplicate answer is ignored here;
  * - after each `ready`, `onReady` runs before ordinary queued calls are sent: calls it makes
- *   with `{ urgent: true }` (re-opening channels, re-subscribing) go first.
+ *   with `{ urgent: true }` (re-opening channels, re-subscribing) go first;
+ * - at most `maxInFlight` ordinary calls are posted and unanswered at once; the rest wait here,
+ *   in call order, with no attempt clock running (`CALLS_IN_FLIGHT_PER_PAGE`), and more than
+ *   `maxQueuedSends` waiting `rc_send`s refuse the next one at once with 5010.
  */
 import { safeMessage } from "../shared/carriable.js";
 import { ReliableChannelError, fromErrorPayload, invalidParams } from "../shared/errors.js";
+import { CALLS_IN_FLIGHT_PER_PAGE, MAX_PENDING_SENDS_PER_SITE } from "../shared/limits.js";
 import type { ExtensionPort } from "../shared/extension-port.js";
 import {
   EXTENSION_PROTOCOL_VERSION,
@@ -56,7 +60,14 @@ export interface RpcClientOptions {
   reconnectDelaysMs?: readonly number[];
   /** Consecutive failed connects (no `ready`) before giving up. */
   maxReconnectFailures?: number;
+  /** Ordinary calls posted and unanswered at once (default `CALLS_IN_FLIGHT_PER_PAGE`). */
+  maxInFlight?: number;
+  /** `rc_send`s waiting for room before the next is refused with 5010 (default `MAX_PENDING_SENDS_PER_SITE`). */
+  maxQueuedSends?: number;
 }
+
+/** Calls outside the in-flight window: user-paced (a prompt) or cheap and rare. */
+const UNWINDOWED: ReadonlySet<WorkerMethod> = new Set<WorkerMethod>(["rc_connect", "rc_disconnect", "rc_getPermissions"]);
 
 export interface CallOptions {
   timeoutMs?: number;
@@ -68,6 +79,8 @@ interface PendingCall {
   method: WorkerMethod;
   params: unknown;
   urgent: boolean;
+  /** Counted in the in-flight window (see `UNWINDOWED`). */
+  windowed: boolean;
   timeoutMs: number;
   attempts: number;
   /** Posts so far (a call is "first" on its first post only). */
@@ -100,6 +113,15 @@ export class RpcClient {
   private readonly readyTimeoutMs: number;
   private readonly reconnectDelaysMs: readonly number[];
   private readonly maxReconnectFailures: number;
+  private readonly maxInFlight: number;
+  private readonly maxQueuedSends: number;
+  /** Windowed calls posted on the current port and not answered. */
+  private inFlight = 0;
+  /** Windowed calls waiting for room, in call order (a ring read from `waitingHead`). */
+  private waiting: PendingCall[] = [];
+  private waitingHead = 0;
+  /** `rc_send`s among `waiting` (answered ones may linger there until skipped). */
+  private waitingSends = 0;
 
   constructor(private readonly options: RpcClientOptions) {
     this.callTimeoutMs = options.callTimeoutMs ?? 15_000;
@@ -107,6 +129,8 @@ export class RpcClient {
     this.readyTimeoutMs = options.readyTimeoutMs ?? 10_000;
     this.reconnectDelaysMs = options.reconnectDelaysMs ?? [0, 100, 250, 500, 1_000, 2_000, 5_000];
     this.maxReconnectFailures = options.maxReconnectFailures ?? 10;
+    this.maxInFlight = options.maxInFlight ?? CALLS_IN_FLIGHT_PER_PAGE;
+    this.maxQueuedSends = options.maxQueuedSends ?? MAX_PENDING_SENDS_PER_SITE;
   }
 
   start(): void {
@@ -119,12 +143,24 @@ export class RpcClient {
 
   call<M extends WorkerMethod>(method: M, params: WorkerMethodMap[M]["params"], options: CallOptions = {}): Promise<WorkerMethodMap[M]["result"]> {
     if (this.phase === "dead") return Promise.reject(disconnected("the extension is no longer reachable (reloaded or disabled); reload the page"));
+    const urgent = options.urgent ?? false;
+    const windowed = !urgent && !UNWINDOWED.has(method);
+    if (windowed && method === "rc_send" && this.waitingSends >= this.maxQueuedSends) {
+      return Promise.reject(
+        new ReliableChannelError(
+          "TooManyPendingSends",
+          `This page has ${this.maxQueuedSends} sends waiting to be accepted; nothing of this one was written. Wait for earlier sends to resolve, then send again.`,
+          { limit: this.maxQueuedSends },
+        ),
+      );
+    }
     return new Promise((resolve, reject) => {
       const call: PendingCall = {
         id: (this.nextId++).toString(36),
         method,
         params,
-        urgent: options.urgent ?? false,
+        urgent,
+        windowed,
         timeoutMs: options.timeoutMs ?? this.callTimeoutMs,
         attempts: 0,
         sends: 0,
@@ -135,8 +171,12 @@ export class RpcClient {
         reject,
       };
       this.pending.set(call.id, call);
-      if (this.canSend(call)) this.send(call);
-      else this.start();
+      if (windowed && (this.inFlight >= this.maxInFlight || this.waitingHead < this.waiting.length)) this.wait(call);
+      else if (this.canSend(call)) this.send(call);
+      else {
+        if (windowed) this.wait(call);
+        this.start();
+      }
     });
   }
 
@@ -183,10 +223,10 @@ export class RpcClient {
       case "result": {
         const call = this.pending.get(message.id);
         if (!call) return; // answered already (a retried call's second answer)
-        this.pending.delete(message.id);
-        if (call.timer) clearTimeout(call.timer);
+        this.settle(call);
         if (message.ok) call.resolve(message.result);
         else call.reject(fromErrorPayload(message.error));
+        this.pump();
         return;
       }
       case "event":
@@ -221,15 +261,50 @@ export class RpcClient {
     return this.port !== null && (this.phase === "open" || (this.phase === "attaching" && call.urgent));
   }
 
+  /** Send what may go now: calls outside the window at once, windowed ones as room allows. */
   private flush(): void {
     for (const call of this.pending.values()) {
-      if (call.sentOn !== this.port && this.canSend(call)) this.send(call);
+      if (!call.windowed && call.sentOn !== this.port && this.canSend(call)) this.send(call);
     }
+    this.pump();
+  }
+
+  /** Post waiting windowed calls while the window has room. */
+  private pump(): void {
+    while (this.inFlight < this.maxInFlight && this.waitingHead < this.waiting.length) {
+      const call = this.waiting[this.waitingHead] as PendingCall;
+      if (this.pending.has(call.id) && !this.canSend(call)) return;
+      this.waitingHead++;
+      if (call.method === "rc_send") this.waitingSends--;
+      if (this.pending.has(call.id) && call.sentOn !== this.port) this.send(call);
+    }
+    if (this.waitingHead === this.waiting.length) {
+      this.waiting = [];
+      this.waitingHead = 0;
+    } else if (this.waitingHead > 1_024 && this.waitingHead * 2 > this.waiting.length) {
+      this.waiting = this.waiting.slice(this.waitingHead);
+      this.waitingHead = 0;
+    }
+  }
+
+  private wait(call: PendingCall): void {
+    this.waiting.push(call);
+    if (call.method === "rc_send") this.waitingSends++;
+  }
+
+  /** The call is answered or given up: out of the table, its timer and its window slot freed. */
+  private settle(call: PendingCall): void {
+    this.pending.delete(call.id);
+    if (call.timer) clearTimeout(call.timer);
+    call.timer = null;
+    if (call.windowed && call.sentOn !== null && call.sentOn === this.port) this.inFlight--;
+    call.sentOn = null;
   }
 
   private send(call: PendingCall): void {
     const port = this.port;
     if (!port) return;
+    if (call.windowed && call.sentOn !== port) this.inFlight++;
     call.sentOn = port;
     if (call.timer) clearTimeout(call.timer);
     call.timer = setTimeout(() => this.onCallTimeout(call), call.timeoutMs);
@@ -242,10 +317,9 @@ export class RpcClient {
       // call instead of reconnecting forever.
       call.postFailures += 1;
       if (call.postFailures >= MAX_POST_FAILURES) {
-        this.pending.delete(call.id);
-        if (call.timer) clearTimeout(call.timer);
-        call.timer = null;
+        this.settle(call);
         call.reject(invalidParams(`${call.method}: the call could not be passed to the extension (${safeMessage(error)}).`));
+        // Not `pump` here: it may be the caller (it carries on with the next call).
         return;
       }
       this.dropPort(port, `post failed: ${String(error)}`);
@@ -257,8 +331,9 @@ export class RpcClient {
     if (!this.pending.has(call.id)) return;
     call.attempts += 1;
     if (call.attempts >= this.maxAttempts) {
-      this.pending.delete(call.id);
+      this.settle(call);
       call.reject(disconnected(`${call.method} got no answer after ${call.attempts} attempts; try again later`));
+      this.pump();
       return;
     }
     // No answer in time: the worker may be gone without the port noticing. Reconnect; the
@@ -285,11 +360,17 @@ export class RpcClient {
     this.generation++;
     if (this.readyTimer) clearTimeout(this.readyTimer);
     this.readyTimer = null;
+    // Every windowed call waits again, in call order, for a window on the next port.
+    this.inFlight = 0;
+    this.waiting = [];
+    this.waitingHead = 0;
+    this.waitingSends = 0;
     for (const call of this.pending.values()) {
       call.sentOn = null;
       // The attempt clock restarts when the call is re-sent.
       if (call.timer) clearTimeout(call.timer);
       call.timer = null;
+      if (call.windowed) this.wait(call);
     }
     this.options.onDisconnect?.();
     if (this.pending.size > 0 || (this.options.keepConnected?.() ?? true)) this.scheduleReconnect();
@@ -313,6 +394,9 @@ export class RpcClient {
       call.reject(error);
     }
     this.pending.clear();
+    this.waiting = [];
+    this.waitingHead = 0;
+    this.waitingSends = 0;
     this.options.onFatal?.(error);
   }
 }

@@ -47,6 +47,14 @@ export const MAX_PENDING_SENDS_PER_SITE = 2_048;
 /** Event listeners one page may hold (provider and channel handles together); one more is 5011 `TooManyListeners`. */
 export const MAX_LISTENERS_PER_PAGE = 2_048;
 /**
+ * Calls one page (its content script) has posted to the worker and not had answered; more wait
+ * in the content script, in the page's own process. The worker's queue of port messages is
+ * FIFO across sites, so this is what keeps one page's flood from standing in front of another
+ * site's call. `rc_connect`, `rc_disconnect`, `rc_getPermissions` and the content script's own
+ * re-attach calls are not counted (a prompt may hold `rc_connect` for minutes).
+ */
+export const CALLS_IN_FLIGHT_PER_PAGE = 64;
+/**
  * Sends the worker makes durable at once, taken round-robin from the sites' queues: one site's
  * flood holds another site's send up by at most this many sends (one batched write).
  */

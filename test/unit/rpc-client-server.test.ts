@@ -272,4 +272,74 @@ describe("RpcServer", () => {
     await new Promise((resolve) => setTimeout(resolve, 5));
     expect(runs).toBe(4);
   });
+
+describe("RpcClient in-flight window", () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it("keeps at most maxInFlight calls posted; the rest wait in call order, and past maxQueuedSends a send is refused with 5010", async () => {
+    const gates: (() => void)[] = [];
+    let running = 0;
+    let most = 0;
+    const { client, calls } = setup({
+      client: { maxInFlight: 4, maxQueuedSends: 10 },
+      handle: async (method) => {
+        running++;
+        most = Math.max(most, running);
+        if (method === "rc_send") await new Promise<void>((resolve) => gates.push(resolve));
+        running--;
+        return method;
+      },
+    });
+    await client.call("rc_getPermissions", undefined); // connected: the window is the only limit
+    const sends = Array.from({ length: 14 }, (_, i) => client.call("rc_send", { channelId: "c", data: new Uint8Array([i]) }));
+    // The 15th send finds 10 already waiting: refused at once, nothing posted.
+    await expect(client.call("rc_send", { channelId: "c", data: new Uint8Array([99]) })).rejects.toMatchObject({ name: "TooManyPendingSends", code: 5010 });
+    // A prompt may hold connect for minutes: it never waits behind the window.
+    await expect(client.call("rc_connect", undefined)).resolves.toBe("rc_connect");
+    await vi.advanceTimersByTimeAsync(5);
+    expect(calls.filter((c) => c.method === "rc_send")).toHaveLength(4);
+    // Waiting calls run no attempt clock: minutes in the queue are no timeout.
+    await vi.advanceTimersByTimeAsync(900);
+    for (let answered = 0; answered < 14; answered++) {
+      gates.shift()!();
+      await vi.advanceTimersByTimeAsync(1);
+    }
+    await vi.advanceTimersByTimeAsync(5);
+    while (gates.length > 0) {
+      gates.shift()!();
+      await vi.advanceTimersByTimeAsync(1);
+    }
+    await expect(Promise.all(sends)).resolves.toHaveLength(14);
+    expect(most).toBeLessThanOrEqual(5); // 4 sends + the connect
+    // In call order, each once.
+    const order = calls.filter((c) => c.method === "rc_send").map((c) => Number(c.callId.length > 0 ? parseInt(c.callId, 36) : -1));
+    expect(order).toEqual([...order].sort((a, b) => a - b));
+    expect(new Set(order).size).toBe(14);
+  });
+
+  it("re-sends every windowed call after the port drops, still at most maxInFlight at once", async () => {
+    const gates: (() => void)[] = [];
+    const { client, calls, killWorker } = setup({
+      client: { maxInFlight: 3 },
+      handle: async () => {
+        await new Promise<void>((resolve) => gates.push(resolve));
+        return "ok";
+      },
+    });
+    const results = Array.from({ length: 7 }, (_, i) => client.call("rc_getStatus", { requestId: `r${i}` }));
+    await vi.advanceTimersByTimeAsync(5);
+    expect(calls).toHaveLength(3);
+    killWorker(); // those 3 never answer; the new worker runs them again
+    gates.splice(0);
+    await vi.advanceTimersByTimeAsync(50);
+    expect(calls).toHaveLength(6);
+    while (calls.length < 10 || gates.length > 0) {
+      gates.shift()?.();
+      await vi.advanceTimersByTimeAsync(1);
+    }
+    await expect(Promise.all(results)).resolves.toEqual(Array(7).fill("ok"));
+    expect(calls.slice(3).map((c) => c.callId)).toEqual(["1", "2", "3", "4", "5", "6", "7"]);
+  });
+});
 });
