@@ -53,7 +53,7 @@ export const MAX_LISTENERS_PER_PAGE = 2_048;
  * site's call. `rc_connect`, `rc_disconnect`, `rc_getPermissions` and the content script's own
  * re-attach calls are not counted (a prompt may hold `rc_connect` for minutes).
  */
-export const CALLS_IN_FLIGHT_PER_PAGE = 64;
+export const CALLS_IN_FLIGHT_PER_PAGE = 32;
 /**
  * Sends the worker makes durable at once, taken round-robin from the sites' queues: one site's
  * flood holds another site's send up by at most this many sends (one batched write).

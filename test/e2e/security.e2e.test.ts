@@ -5,13 +5,11 @@
  * (Prompt spam, stale approvals, malformed input, floods and cross-site channel use have their
  * own files: prompt-spam, page-input, site-flood, site-budget and page-api.)
  */
-import { proto_lightpush } from "@waku/proto";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LIGHTPUSH_V3_CODEC, startDevnet, type Devnet } from "../../devnet/index.js";
+import { startDevnet, type Devnet } from "../../devnet/index.js";
 import { startRawPeer } from "../support/devnet-raw.js";
-import { lightpushV3Frame } from "../support/integration-lightpush.js";
-import { junkFlood } from "../support/junk-flood.js";
+import { junkFlood, lightpushJunk } from "../support/junk-flood.js";
 import { HANDSHAKE_TYPE } from "../../src/content/handshake.js";
 import { launchWithExtension, type ExtensionBrowser } from "./browser.js";
 import { channelPage, extensionPage, receivedTexts, sendAll, setNetwork, waitFor, waitForNetwork } from "./network-helpers.js";
@@ -106,19 +104,7 @@ describe("hostile frames and network junk in Chromium", () => {
     cleanups.push(() => raw.stop());
     const connection = await raw.connect(devnet.multiaddrs()[0]!);
     const junk = junkFlood(15, JUNK_CHANNEL);
-    let accepted = 0;
-    for (let i = 0; i < junk.length; i += 50) {
-      const replies = await Promise.all(
-        junk.slice(i, i + 50).map((payload, j) =>
-          raw.request(
-            connection,
-            LIGHTPUSH_V3_CODEC,
-            lightpushV3Frame(JUNK_TOPIC, { requestId: `junk-${i + j}`, pubsubTopic: undefined, message: { payload, contentTopic: JUNK_TOPIC, timestamp: BigInt(Date.now()) * 1_000_000n + BigInt(i + j) } }),
-          ),
-        ),
-      );
-      accepted += replies.filter((r) => r.frame !== undefined && proto_lightpush.LightPushResponseV3.decode(r.frame).statusCode === 200).length;
-    }
+    const accepted = await lightpushJunk(raw, connection, JUNK_TOPIC, junk);
     expect(accepted).toBeGreaterThan(junk.length / 2);
     // Strangers' plain messages are messages of an open channel: they arrive as data.
     await waitFor(async () => (await receivedTexts(a)).some((t) => t.startsWith("stranger says")), "strangers' messages to reach the page", 60_000);

@@ -1,8 +1,8 @@
 /**
  * Fair sending in Chromium (issue 15 item 6): while one site floods 10,000 sends at once, another
  * site's sends are still accepted quickly. Reports the other site's send latency (p50, p99) and
- * what the flood got (accepted, or 5010 `TooManyPendingSends` past the per-site limit). Figures on
- * a shared machine are indicative only.
+ * what the flood got (accepted, or 5010 `TooManyPendingSends` past the per-page queue), and holds
+ * the p99 under a bound. Figures on a shared machine are indicative only.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ChannelHandle } from "../../src/shared/api.js";
@@ -13,6 +13,8 @@ import { HOST_RESOLVER_RULES, startTestServer, type TestServer } from "./test-se
 type ChannelWindow = { __channel: ChannelHandle; __flood?: Promise<Record<string, number>> };
 const FLOOD = 10_000;
 const QUIET_SENDS = 40;
+/** Another site's send p99 during the flood must stay under this (see the assertion). */
+const FAIR_P99_BOUND_MS = 200;
 
 describe("a site's flood and another site's sends in Chromium", () => {
   let browser: ExtensionBrowser;
@@ -73,6 +75,9 @@ describe("a site's flood and another site's sends in Chromium", () => {
     const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] as number;
     console.log(`[site-flood] flood outcomes ${JSON.stringify(flood)}; other site's warm-up send before the flood ${warmUp.toFixed(1)} ms; during it p50 ${at(0.5).toFixed(1)} ms, p99 ${at(0.99).toFixed(1)} ms, max ${sorted.at(-1)!.toFixed(1)} ms; in order: ${latencies.map((ms) => ms.toFixed(0)).join(" ")}`);
     expect(latencies).toHaveLength(QUIET_SENDS);
+    // The issue's target is p99 under 100 ms (measured here: about 50 ms alone on 2 cores); the bound
+    // leaves room for a loaded CI machine. Before the page's in-flight window it was 4.6-8.7 s.
+    expect(at(0.99)).toBeLessThan(FAIR_P99_BOUND_MS);
     expect(Object.keys(flood).every((outcome) => outcome === "accepted" || outcome === "TooManyPendingSends")).toBe(true);
   });
 });

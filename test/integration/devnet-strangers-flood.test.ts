@@ -5,10 +5,9 @@
  * (docs/security-network.md), its retrieval queries are bounded, and a real participant's message
  * sent right after arrives within 2 s. Prints the heap and devnet store figures (indicative).
  */
-import { proto_lightpush } from "@waku/proto";
 import { Protocols } from "@waku/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LIGHTPUSH_V3_CODEC, startDevnet, type Devnet } from "../../devnet/index.js";
+import { startDevnet, type Devnet } from "../../devnet/index.js";
 import type { ChannelStores } from "../../src/core/channel/channel-manager.js";
 import { DEFAULT_SDS_PARAMS } from "../../src/core/sds/params.js";
 import { startWakuNode } from "../../src/transport/waku-node.js";
@@ -16,8 +15,7 @@ import { WakuTransport } from "../../src/transport/waku-transport.js";
 import { EventLog, memoryStores, startManager, waitUntil } from "../support/channel-harness.js";
 import { waitUntilReady } from "../support/devnet-client.js";
 import { startRawPeer } from "../support/devnet-raw.js";
-import { lightpushV3Frame } from "../support/integration-lightpush.js";
-import { junkFlood } from "../support/junk-flood.js";
+import { junkFlood, lightpushJunk } from "../support/junk-flood.js";
 
 const TOPIC = "/rc-strangers/1/room/proto";
 const CHANNEL = "room";
@@ -64,15 +62,7 @@ describe("issue 15's junk flood on the devnet", () => {
     cleanups.push(() => raw.stop());
     const connection = await raw.connect(devnet.multiaddrs()[0]!);
     const junk = junkFlood(15, CHANNEL);
-    let accepted = 0;
-    for (let i = 0; i < junk.length; i += 50) {
-      const replies = await Promise.all(
-        junk.slice(i, i + 50).map((payload, j) =>
-          raw.request(connection, LIGHTPUSH_V3_CODEC, lightpushV3Frame(TOPIC, { requestId: `junk-${i + j}`, pubsubTopic: undefined, message: { payload, contentTopic: TOPIC, timestamp: BigInt(Date.now()) * 1_000_000n + BigInt(i + j) } })),
-        ),
-      );
-      accepted += replies.filter((r) => r.frame !== undefined && proto_lightpush.LightPushResponseV3.decode(r.frame).statusCode === 200).length;
-    }
+    const accepted = await lightpushJunk(raw, connection, TOPIC, junk);
     // Let alice work through what arrived (v3 without a pubsub topic: the topic's autoshard, where alice listens).
     await waitUntil(async () => ((await aliceStores.sds.load(CHANNEL))?.buffered.length ?? 0) > 0, "the flood to reach alice", 30_000);
     await new Promise((resolve) => setTimeout(resolve, 3_000));

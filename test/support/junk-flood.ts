@@ -1,11 +1,17 @@
 /**
  * The junk flood of issue 15 as Waku payloads (unencrypted): 2,700 valid SDS messages from 50
  * unknown senders (2,000 citing 20 made-up dependencies with made-up hints each), 200 syncs naming
- * 16 made-up ids, and random, truncated, bit-flipped and 140 KiB garbage, in a seeded order.
+ * 16 made-up ids, and random, truncated, bit-flipped and 140 KiB garbage, in a seeded order; and
+ * lightpushing it from a raw peer.
  */
+import type { Connection } from "@libp2p/interface";
+import { proto_lightpush } from "@waku/proto";
+import { LIGHTPUSH_V3_CODEC } from "../../devnet/index.js";
 import { DEFAULT_SDS_PARAMS } from "../../src/core/sds/params.js";
 import type { HistoryEntry } from "../../src/core/sds/types.js";
 import { codec } from "./sds-fixtures.js";
+import type { RawPeer } from "./devnet-raw.js";
+import { lightpushV3Frame } from "./integration-lightpush.js";
 import { seededRandom } from "./seeded-random.js";
 
 const SENDERS = 50;
@@ -42,4 +48,30 @@ export function junkFlood(seed: number, channelId: string): Uint8Array[] {
     [out[i], out[j]] = [out[j]!, out[i]!];
   }
   return out;
+}
+
+/**
+ * Lightpush `junk` onto `contentTopic` from a raw peer over `connection`, 50 requests at a time,
+ * without a pubsub topic (the node autoshards it, where light nodes listen). Returns how many the
+ * node accepted (status 200).
+ */
+export async function lightpushJunk(raw: RawPeer, connection: Connection, contentTopic: string, junk: readonly Uint8Array[]): Promise<number> {
+  let accepted = 0;
+  for (let i = 0; i < junk.length; i += 50) {
+    const replies = await Promise.all(
+      junk.slice(i, i + 50).map((payload, j) =>
+        raw.request(
+          connection,
+          LIGHTPUSH_V3_CODEC,
+          lightpushV3Frame(contentTopic, {
+            requestId: `junk-${i + j}`,
+            pubsubTopic: undefined,
+            message: { payload, contentTopic, timestamp: BigInt(Date.now()) * 1_000_000n + BigInt(i + j) },
+          }),
+        ),
+      ),
+    );
+    accepted += replies.filter((r) => r.frame !== undefined && proto_lightpush.LightPushResponseV3.decode(r.frame).statusCode === 200).length;
+  }
+  return accepted;
 }
