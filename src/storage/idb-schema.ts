@@ -38,6 +38,11 @@ export interface ReliableChannelDB extends DBSchema {
   sdsBuffered: { key: [string, string]; value: BufferedRecord };
   sdsMissing: { key: [string, string]; value: MissingRecord };
   sdsInbox: { key: [string, number]; value: InboxRecord };
+  /**
+   * Version 5: the content of outgoing messages, apart from their records (which keep an empty
+   * `content`), so loading a channel's SDS state does not read a backlog of large payloads.
+   */
+  sdsOutgoingContent: { key: [string, string]; value: OutgoingContentRecord };
   // ---- version 2: channels, outbox, inbox (src/storage/idb-channel-store.ts) ----
   channels: { key: string; value: ChannelConfig };
   outbox: {
@@ -92,6 +97,13 @@ export interface SiteChannelRecord {
    * sends settle (or the user discards them); re-opening it before that clears this.
    */
   revokedAtMs?: number;
+}
+
+/** An outgoing SDS message's content (version 5 on; see `sdsOutgoingContent`). */
+export interface OutgoingContentRecord {
+  channelId: string;
+  messageId: string;
+  content: Uint8Array;
 }
 
 export interface SegmentCarrierRecord {
@@ -162,12 +174,40 @@ const MIGRATIONS: readonly Migration[] = [
     transaction.objectStore("segmentCarriers").createIndex("byAddedAt", ["channelId", "addedAtMs"]);
     pruneForRetention(transaction, now);
   },
-  // 4 -> 5: (next)
+  // 4 -> 5: outgoing SDS content in a store of its own, moved out of `sdsOutgoing` records.
+  (db, transaction) => {
+    db.createObjectStore("sdsOutgoingContent", { keyPath: ["channelId", "messageId"] });
+    moveOutgoingContent(transaction);
+  },
+  // 5 -> 6: (next)
 ];
+
+/** Runs inside the upgrade transaction; a failure aborts the whole upgrade (nothing half-moved). */
+function moveOutgoingContent(tx: UpgradeTransaction): void {
+  const move = async (): Promise<void> => {
+    const contents = tx.objectStore("sdsOutgoingContent");
+    for (let cursor = await tx.objectStore("sdsOutgoing").openCursor(); cursor; cursor = await cursor.continue()) {
+      const { channelId, messageId, content } = cursor.value;
+      if (content.length === 0) continue;
+      void contents.put({ channelId, messageId, content });
+      void cursor.update({ ...cursor.value, content: new Uint8Array(0) });
+    }
+  };
+  void move().catch(() => {
+    try {
+      tx.abort();
+    } catch {
+      // already aborted
+    }
+  });
+}
 
 export const DB_VERSION = MIGRATIONS.length;
 
+/** The SDS stores of version 1. */
 export const SDS_STORE_NAMES = ["sdsChannels", "sdsOutgoing", "sdsHistory", "sdsBuffered", "sdsMissing", "sdsInbox"] as const;
+/** Every store the SDS adapter uses (version 5 on). */
+export const SDS_ALL_STORE_NAMES = [...SDS_STORE_NAMES, "sdsOutgoingContent"] as const;
 
 /** The upgrade callback for `openDB`; `now` dates what a migration prunes (see `Migration`). */
 export function reliableChannelUpgrade(now: () => number = Date.now) {

@@ -8,15 +8,21 @@
  * none is (a batch with `keepContent` puts first reads the content they keep, in the same
  * transaction, then issues every op). `load` is one readonly transaction. Quota errors surface
  * as "StorageFull".
+ *
+ * Outgoing content lives in `sdsOutgoingContent`, apart from the outgoing records (stored with an
+ * empty `content`): loading the state without content reads only the small records, however
+ * large the backlog of unacknowledged payloads.
  */
 import type { IDBPDatabase } from "idb";
 import type { SdsChannelSnapshot, SdsLoadOptions, SdsStore, SdsWriteBatch, SdsWriteOp } from "../core/ports/sds-store.js";
 import type { MessageId, OutgoingRecord } from "../core/sds/types.js";
 import { ReliableChannelError } from "../shared/errors.js";
-import { channelRange, openReliableChannelDb, SDS_STORE_NAMES } from "./idb-schema.js";
+import { channelRange, openReliableChannelDb, SDS_ALL_STORE_NAMES } from "./idb-schema.js";
 import type { ReliableChannelDB, ReliableChannelStoreName } from "./idb-schema.js";
 
-type SdsStoreName = (typeof SDS_STORE_NAMES)[number];
+type SdsStoreName = (typeof SDS_ALL_STORE_NAMES)[number];
+
+const NO_CONTENT = new Uint8Array(0);
 
 function storeOf(op: SdsWriteOp): SdsStoreName {
   switch (op.op) {
@@ -65,19 +71,12 @@ export class IdbSdsStore implements SdsStore {
 
   async load(channelId: string, options: SdsLoadOptions = {}): Promise<SdsChannelSnapshot | undefined> {
     try {
-      const tx = this.db.transaction(SDS_STORE_NAMES, "readonly");
+      const tx = this.db.transaction(SDS_ALL_STORE_NAMES, "readonly");
       const range = channelRange(channelId);
-      // Without content: one record at a time through a cursor, so the contents never sit in memory together.
-      const outgoingWithoutContent = async (): Promise<OutgoingRecord[]> => {
-        const records: OutgoingRecord[] = [];
-        for (let cursor = await tx.objectStore("sdsOutgoing").openCursor(range); cursor; cursor = await cursor.continue()) {
-          records.push({ ...cursor.value, content: new Uint8Array(0) });
-        }
-        return records;
-      };
-      const [meta, outgoing, history, buffered, missing, inbox] = await Promise.all([
+      const [meta, records, contents, history, buffered, missing, inbox] = await Promise.all([
         tx.objectStore("sdsChannels").get(channelId),
-        options.outgoingContent === false ? outgoingWithoutContent() : tx.objectStore("sdsOutgoing").getAll(range),
+        tx.objectStore("sdsOutgoing").getAll(range),
+        options.outgoingContent === false ? [] : tx.objectStore("sdsOutgoingContent").getAll(range),
         tx.objectStore("sdsHistory").getAll(range),
         tx.objectStore("sdsBuffered").getAll(range),
         tx.objectStore("sdsMissing").getAll(range),
@@ -85,6 +84,8 @@ export class IdbSdsStore implements SdsStore {
         tx.done,
       ]);
       if (meta === undefined) return undefined;
+      const contentOf = new Map(contents.map((record) => [record.messageId, record.content]));
+      const outgoing: OutgoingRecord[] = records.map((record) => ({ ...record, content: contentOf.get(record.messageId) ?? NO_CONTENT }));
       // Compound keys [channelId, seq] already order history and inbox by seq.
       return { meta, outgoing, history, buffered, missing, inbox };
     } catch (error) {
@@ -94,7 +95,7 @@ export class IdbSdsStore implements SdsStore {
 
   async loadOutgoingContent(channelId: string, messageIds: readonly MessageId[]): Promise<Map<MessageId, Uint8Array>> {
     try {
-      const tx = this.db.transaction("sdsOutgoing", "readonly");
+      const tx = this.db.transaction("sdsOutgoingContent", "readonly");
       const records = await Promise.all(messageIds.map((messageId) => tx.store.get([channelId, messageId])));
       await tx.done;
       const contents = new Map<MessageId, Uint8Array>();
@@ -108,6 +109,7 @@ export class IdbSdsStore implements SdsStore {
   async commit(batch: SdsWriteBatch): Promise<void> {
     if (batch.ops.length === 0) return;
     const names = new Set<ReliableChannelStoreName>(batch.ops.map(storeOf));
+    if (names.has("sdsOutgoing")) names.add("sdsOutgoingContent");
     for (const op of batch.ops) {
       if ("record" in op && op.record.channelId !== batch.channelId) {
         throw new ReliableChannelError("InvalidParams", "record belongs to another channel", { channelId: op.record.channelId });
@@ -121,7 +123,7 @@ export class IdbSdsStore implements SdsStore {
       const kept = batch.ops.flatMap((op) => (op.op === "putOutgoing" && op.keepContent === true ? [op.record.messageId] : []));
       if (kept.length > 0) {
         // Requests of this transaction only: it stays active while they run.
-        const stored = await Promise.all(kept.map((messageId) => tx.objectStore("sdsOutgoing").get([id, messageId])));
+        const stored = await Promise.all(kept.map((messageId) => tx.objectStore("sdsOutgoingContent").get([id, messageId])));
         kept.forEach((messageId, i) => content.set(messageId, stored[i]?.content));
       }
       const issue = (op: SdsWriteOp): Promise<unknown> => {
@@ -129,14 +131,18 @@ export class IdbSdsStore implements SdsStore {
           case "putMeta":
             return tx.objectStore("sdsChannels").put(op.record);
           case "putOutgoing": {
-            const keep = op.keepContent === true ? content.get(op.record.messageId) : undefined;
-            const record = keep !== undefined && keep.length > 0 ? { ...op.record, content: keep } : op.record;
-            content.set(op.record.messageId, record.content);
-            return tx.objectStore("sdsOutgoing").put(record);
+            const { messageId } = op.record;
+            const keep = op.keepContent === true ? content.get(messageId) : undefined;
+            const kept = keep !== undefined && keep.length > 0;
+            const next = kept ? keep : op.record.content;
+            content.set(messageId, next);
+            const contents = tx.objectStore("sdsOutgoingContent");
+            const contentWrite = kept ? undefined : next.length > 0 ? contents.put({ channelId: id, messageId, content: next }) : contents.delete([id, messageId]);
+            return Promise.all([tx.objectStore("sdsOutgoing").put({ ...op.record, content: NO_CONTENT }), contentWrite]);
           }
           case "deleteOutgoing":
             content.set(op.messageId, undefined);
-            return tx.objectStore("sdsOutgoing").delete([id, op.messageId]);
+            return Promise.all([tx.objectStore("sdsOutgoing").delete([id, op.messageId]), tx.objectStore("sdsOutgoingContent").delete([id, op.messageId])]);
           case "putHistory":
             return tx.objectStore("sdsHistory").put(op.record);
           case "deleteHistory":
@@ -185,11 +191,12 @@ export class IdbSdsStore implements SdsStore {
 
   async deleteChannel(channelId: string): Promise<void> {
     try {
-      const tx = this.db.transaction(SDS_STORE_NAMES, "readwrite");
+      const tx = this.db.transaction(SDS_ALL_STORE_NAMES, "readwrite");
       const range = channelRange(channelId);
       await Promise.all([
         tx.objectStore("sdsChannels").delete(channelId),
         tx.objectStore("sdsOutgoing").delete(range),
+        tx.objectStore("sdsOutgoingContent").delete(range),
         tx.objectStore("sdsHistory").delete(range),
         tx.objectStore("sdsBuffered").delete(range),
         tx.objectStore("sdsMissing").delete(range),

@@ -57,7 +57,7 @@ const V2_STORES = [
 
 describe("ReliableChannelDB migrations", () => {
   it("version 4 is the current version", () => {
-    expect(DB_VERSION).toBe(4);
+    expect(DB_VERSION).toBe(5);
   });
 
   it("upgrades a version-1 database (SDS only, with data) keeping its SDS data, and the new stores work", async () => {
@@ -82,7 +82,7 @@ describe("ReliableChannelDB migrations", () => {
 
     const db = await openReliableChannelDb(name);
     expect(db.version).toBe(DB_VERSION);
-    expect([...db.objectStoreNames].sort()).toEqual([...SDS_STORE_NAMES, ...V2_STORES, "siteChannels"].sort());
+    expect([...db.objectStoreNames].sort()).toEqual([...SDS_STORE_NAMES, ...V2_STORES, "siteChannels", "sdsOutgoingContent"].sort());
     expect(db.transaction("inbox").store.index("byKey").unique).toBe(true);
     expect(db.transaction("outbox").store.index("byMessageId").multiEntry).toBe(true);
     db.close();
@@ -91,7 +91,7 @@ describe("ReliableChannelDB migrations", () => {
   it("a new database gets every store in one go", async () => {
     const db = await openReliableChannelDb(freshName());
     expect(db.version).toBe(DB_VERSION);
-    expect([...db.objectStoreNames].sort()).toEqual([...SDS_STORE_NAMES, ...V2_STORES, "siteChannels"].sort());
+    expect([...db.objectStoreNames].sort()).toEqual([...SDS_STORE_NAMES, ...V2_STORES, "siteChannels", "sdsOutgoingContent"].sort());
     db.close();
   });
 });

@@ -9,7 +9,7 @@ import { openDB } from "idb";
 import { describe, expect, it } from "vitest";
 import type { InboxEntry, OutboxRequest } from "../../src/core/channel/types.js";
 import type { OutgoingRecord } from "../../src/core/sds/types.js";
-import { openReliableChannelDb, upgradeReliableChannelDb, type ReliableChannelDB } from "../../src/storage/idb-schema.js";
+import { DB_VERSION, openReliableChannelDb, upgradeReliableChannelDb, type ReliableChannelDB } from "../../src/storage/idb-schema.js";
 import { IdbChannelStore } from "../../src/storage/idb-channel-store.js";
 import { channel, request } from "./storage-channel.contract.js";
 
@@ -70,7 +70,7 @@ describe("IndexedDB upgrade 3 -> 4 (retention)", () => {
     v3.close();
 
     const db = await openReliableChannelDb(name, { now: () => NOW });
-    expect(db.version).toBe(4);
+    expect(db.version).toBe(DB_VERSION);
     const store = new IdbChannelStore(db);
     // Inbox: the newest 1,000 would be 501..1500, but the pending hand-off keeps 300..1500.
     expect(await store.firstInboxCursor("c")).toBe(300);

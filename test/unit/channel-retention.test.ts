@@ -108,6 +108,7 @@ describe("retention keeps storage flat", () => {
       outbox: SETTLED.maxPerChannel + 64 + 250, // + settled since the last sweep + not settled yet
       sdsHistory: 1_000,
       sdsOutgoing: 50 + 200,
+      sdsOutgoingContent: 50 + 200,
       deliveryTasks: 400,
       sdsInbox: 64,
       sdsBuffered: 64,
@@ -125,7 +126,7 @@ describe("retention keeps storage flat", () => {
     expect(bob.errors).toEqual([]);
     const settledKept = (await alice.db.getAll("outbox")).filter((r) => r.settledAtMs !== undefined).length;
     expect(settledKept).toBeLessThanOrEqual(SETTLED.maxPerChannel + 64);
-    const ackBound = new Set(["outbox", "sdsOutgoing"]);
+    const ackBound = new Set(["outbox", "sdsOutgoing", "sdsOutgoingContent"]);
     for (const [side, last] of (seen.at(-1) ?? []).entries()) {
       const first = seen[0]![side]!;
       for (const [name, count] of Object.entries(last)) {
