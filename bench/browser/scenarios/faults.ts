@@ -52,6 +52,8 @@ interface Mark {
 interface Outcome {
   sent: number;
   failedSends: number;
+  /** Why each failed send failed ("<index>: <error>"), for whoever reads a failed run. */
+  sendErrors: string[];
   delivered: number;
   duplicates: number;
   /** First send -> first arrival of the last distinct message, when all arrived. */
@@ -397,6 +399,7 @@ async function tally(receiver: Page, prefix: string, records: SendRecord[], n: n
   return {
     sent: records.length,
     failedSends: records.filter((r) => r.error !== undefined).length,
+    sendErrors: records.flatMap((r) => (r.error !== undefined ? [`${r.i}: ${r.error}`] : [])),
     delivered,
     duplicates: list.length - delivered,
     ...(delivered >= n ? { fullMs: Math.max(...first.values()) - t0 } : {}),
