@@ -6,35 +6,9 @@
 import "fake-indexeddb/auto";
 import { openDB } from "idb";
 import { describe, expect, it } from "vitest";
-import type { ChannelMetaRecord, OutgoingRecord } from "../../src/core/sds/types.js";
 import { IdbSdsStore } from "../../src/storage/idb-sds-store.js";
 import { openReliableChannelDb, upgradeReliableChannelDb, type ReliableChannelDB } from "../../src/storage/idb-schema.js";
-
-const meta = (channelId: string): ChannelMetaRecord => ({
-  channelId,
-  senderId: "me",
-  lamport: 1n,
-  nextHistorySeq: 0,
-  nextInboxSeq: 0,
-  syncDueAt: null,
-  syncReason: null,
-  ackOwed: false,
-  createdAt: 1,
-});
-
-const outgoing = (channelId: string, messageId: string, content: Uint8Array): OutgoingRecord => ({
-  channelId,
-  messageId,
-  lamport: 2n,
-  causalHistory: [],
-  content,
-  state: "pending",
-  transmissions: 1,
-  nextAttemptAt: 10,
-  bloomHits: [],
-  ackedBy: [],
-  createdAt: 1,
-});
+import { meta, outgoing } from "./storage-sds.contract.js";
 
 describe("IndexedDB upgrade 4 -> 5 (outgoing content apart)", () => {
   it("moves every non-empty content, keeps the records, and the adapter reads the same state", async () => {
@@ -44,9 +18,9 @@ describe("IndexedDB upgrade 4 -> 5 (outgoing content apart)", () => {
     const tx = v4.transaction(["sdsChannels", "sdsOutgoing"], "readwrite");
     void tx.objectStore("sdsChannels").put(meta("c"));
     void tx.objectStore("sdsChannels").put(meta("c#2"));
-    void tx.objectStore("sdsOutgoing").put(outgoing("c", "big", big));
-    void tx.objectStore("sdsOutgoing").put(outgoing("c", "acked", new Uint8Array(0)));
-    void tx.objectStore("sdsOutgoing").put(outgoing("c#2", "small", new Uint8Array([1, 2, 3])));
+    void tx.objectStore("sdsOutgoing").put(outgoing("c", "big", { content: big }));
+    void tx.objectStore("sdsOutgoing").put(outgoing("c", "acked", { content: new Uint8Array(0) }));
+    void tx.objectStore("sdsOutgoing").put(outgoing("c#2", "small", { content: new Uint8Array([1, 2, 3]) }));
     await tx.done;
     v4.close();
 
@@ -62,7 +36,7 @@ describe("IndexedDB upgrade 4 -> 5 (outgoing content apart)", () => {
     expect((await store.load("c", { outgoingContent: false }))?.outgoing.map((record) => record.content.length)).toEqual([0, 0]);
     expect((await store.loadOutgoingContent("c#2", ["small", "none"])).get("small")).toEqual(new Uint8Array([1, 2, 3]));
     // Writes after the upgrade keep content apart too, and deleting a channel takes its content.
-    await store.commit({ channelId: "c", ops: [{ op: "putOutgoing", record: outgoing("c", "new", new Uint8Array([7])) }, { op: "deleteOutgoing", messageId: "big" }] });
+    await store.commit({ channelId: "c", ops: [{ op: "putOutgoing", record: outgoing("c", "new", { content: new Uint8Array([7]) }) }, { op: "deleteOutgoing", messageId: "big" }] });
     expect((await db.getAll("sdsOutgoingContent")).map((record) => record.messageId).sort()).toEqual(["new", "small"]);
     await store.deleteChannel("c");
     expect((await db.getAll("sdsOutgoingContent")).map((record) => record.messageId)).toEqual(["small"]);

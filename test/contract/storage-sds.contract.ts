@@ -15,7 +15,7 @@ export interface SdsStoreHarness {
   failMidCommit?(store: SdsStore): Promise<SdsWriteOp>;
 }
 
-const meta = (channelId: string, patch: Partial<ChannelMetaRecord> = {}): ChannelMetaRecord => ({
+export const meta = (channelId: string, patch: Partial<ChannelMetaRecord> = {}): ChannelMetaRecord => ({
   channelId,
   senderId: "me",
   lamport: 1_700_000_000_000n,
@@ -28,7 +28,7 @@ const meta = (channelId: string, patch: Partial<ChannelMetaRecord> = {}): Channe
   ...patch,
 });
 
-const outgoing = (channelId: string, messageId: string, patch: Partial<OutgoingRecord> = {}): OutgoingRecord => ({
+export const outgoing = (channelId: string, messageId: string, patch: Partial<OutgoingRecord> = {}): OutgoingRecord => ({
   channelId,
   messageId,
   lamport: 5n,
