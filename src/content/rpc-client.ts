@@ -319,7 +319,9 @@ export class RpcClient {
       if (call.postFailures >= MAX_POST_FAILURES) {
         this.settle(call);
         call.reject(invalidParams(`${call.method}: the call could not be passed to the extension (${safeMessage(error)}).`));
-        // Not `pump` here: it may be the caller (it carries on with the next call).
+        // Its slot is free: let the next waiting call have it. Deferred, since `pump` may be
+        // the caller (and carries on by itself); a stall here would leave calls waiting forever.
+        queueMicrotask(() => this.pump());
         return;
       }
       this.dropPort(port, `post failed: ${String(error)}`);

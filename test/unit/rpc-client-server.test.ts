@@ -272,6 +272,7 @@ describe("RpcServer", () => {
     await new Promise((resolve) => setTimeout(resolve, 5));
     expect(runs).toBe(4);
   });
+});
 
 describe("RpcClient in-flight window", () => {
   beforeEach(() => vi.useFakeTimers());
@@ -341,5 +342,17 @@ describe("RpcClient in-flight window", () => {
     await expect(Promise.all(results)).resolves.toEqual(Array(7).fill("ok"));
     expect(calls.slice(3).map((c) => c.callId)).toEqual(["1", "2", "3", "4", "5", "6", "7"]);
   });
+
+  it("a call the port cannot carry frees its slot: the calls waiting behind it still go", async () => {
+    const { client } = setup({ client: { maxInFlight: 1 } });
+    await client.call("rc_getPermissions", undefined); // connected
+    // structuredClone refuses a function, as Chrome's port does: refused twice, then 5001.
+    const unpostable = client.call("rc_getStatus", { requestId: (() => undefined) as unknown as string });
+    const behind = client.call("rc_getStatus", { requestId: "r2" });
+    const handled = unpostable.catch((error: unknown) => error);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(await handled).toMatchObject({ name: "InvalidParams", code: 5001 });
+    await expect(behind).resolves.toEqual({ echo: { requestId: "r2" } });
+  });
 });
-});
+
