@@ -137,7 +137,22 @@ describe("devnet fault knobs", () => {
     const address = devnet.nodes[0]!.multiaddr;
     await Promise.all([sender, receiver].map((c) => waitForReconnect(c, address, before)));
     await waitUntil(async () => (await send("back online")).failures.length === 0, 10_000, "a successful send");
-    await waitUntil(() => receivedPayloads().includes("back online"), 10_000, "the filter to resubscribe");
+    // The receiver's filter subscription comes back on the sdk's own schedule: a message pushed
+    // before it has resubscribed is (rightly) not delivered, so send again until one arrives.
+    let attempt = 0;
+    let lastSentAt = 0;
+    await waitUntil(
+      async () => {
+        if (receivedPayloads().some((payload) => payload.startsWith("back online"))) return true;
+        if (Date.now() - lastSentAt >= 1_000) {
+          lastSentAt = Date.now();
+          await send(`back online ${++attempt}`);
+        }
+        return false;
+      },
+      30_000,
+      "the filter to resubscribe",
+    );
   });
 
   it("restart: same peer id and port, clients reconnect and work again, memory-only history is gone", async () => {
