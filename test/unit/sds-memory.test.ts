@@ -4,7 +4,8 @@
  * step, so a backlog of large payloads costs storage, not memory.
  */
 import { describe, expect, it } from "vitest";
-import { MAX_RESENDS_PER_STEP } from "../../src/core/sds/ack-and-resend.js";
+import { MAX_RESEND_BYTES_PER_STEP, MAX_RESENDS_PER_STEP } from "../../src/core/sds/ack-and-resend.js";
+import type { DueResult, SdsChannel } from "../../src/core/sds/channel.js";
 import { MemorySdsStore } from "../support/memory-sds-store.js";
 import { codec, ManualClock, openChannel } from "../support/sds-fixtures.js";
 
@@ -14,6 +15,17 @@ const content = (n: number): Uint8Array => new Uint8Array(CONTENT_BYTES).fill(n 
 /** Bytes of every outgoing record's content in a snapshot. */
 const outgoingContentBytes = (snapshot: { outgoing: { content: Uint8Array }[] }): number =>
   snapshot.outgoing.reduce((sum, r) => sum + r.content.length, 0);
+
+/** Run resend steps until none leaves a backlog; the resends of all of them. */
+async function dueUntilDrained(channel: SdsChannel): Promise<{ resend: DueResult["resend"][number][] }> {
+  const resend: DueResult["resend"][number][] = [];
+  for (let step = 0; step < 100; step++) {
+    const due = await channel.due();
+    resend.push(...due.resend);
+    if (!due.backlog) return { resend };
+  }
+  throw new Error("the resend backlog never drained");
+}
 
 describe("SDS channel memory with unacknowledged large payloads", () => {
   it("the mirror holds no content of outgoing messages; the store does, and resends carry it", async () => {
@@ -36,7 +48,7 @@ describe("SDS channel memory with unacknowledged large payloads", () => {
     expect(outgoingContentBytes(stored!)).toBe(40 * CONTENT_BYTES);
 
     clock.advance(24 * 3_600_000);
-    const due = await alice.due();
+    const due = await dueUntilDrained(alice);
     expect(due.resend).toHaveLength(40);
     for (const resend of due.resend) {
       const decoded = codec.decode(resend.bytes);
@@ -52,7 +64,7 @@ describe("SDS channel memory with unacknowledged large payloads", () => {
     expect(reopened.snapshot().outgoing).toHaveLength(40);
     expect(outgoingContentBytes(reopened.snapshot())).toBe(0);
     clock.advance(24 * 3_600_000);
-    const again = await reopened.due();
+    const again = await dueUntilDrained(reopened);
     expect(again.resend).toHaveLength(40);
     const first = again.resend[0]!;
     const decoded = codec.decode(first.bytes);
@@ -68,12 +80,30 @@ describe("SDS channel memory with unacknowledged large payloads", () => {
     clock.advance(24 * 3_600_000);
     const first = await alice.due();
     expect(first.resend).toHaveLength(MAX_RESENDS_PER_STEP);
+    expect(first.backlog).toBe(true);
     expect(alice.nextWakeAt()).toBeLessThanOrEqual(clock.now());
     const second = await alice.due();
     expect(second.resend).toHaveLength(10);
+    expect(second.backlog).toBe(false);
     const ids = new Set([...first.resend, ...second.resend].map((r) => r.messageId));
     expect(ids.size).toBe(total);
     expect(alice.pendingOutgoing().every((s) => s.transmissions === 2)).toBe(true);
+  });
+
+  it("a resend step reads about MAX_RESEND_BYTES_PER_STEP of content; it says a backlog is left, and the rest follow", async () => {
+    const clock = new ManualClock();
+    const alice = await openChannel("alice", { clock });
+    for (let n = 0; n < 40; n++) await alice.wrapOutgoing(content(n));
+    clock.advance(24 * 3_600_000);
+    const first = await alice.due();
+    const perStep = first.resend.length;
+    expect(first.backlog).toBe(true);
+    expect(perStep * CONTENT_BYTES).toBeGreaterThanOrEqual(MAX_RESEND_BYTES_PER_STEP);
+    // At most one read chunk (8 contents) past the bound.
+    expect(perStep * CONTENT_BYTES).toBeLessThan(MAX_RESEND_BYTES_PER_STEP + 8 * CONTENT_BYTES);
+    const rest = await dueUntilDrained(alice);
+    expect(first.resend.length + rest.resend.length).toBe(40);
+    expect(new Set([...first.resend, ...rest.resend].map((r) => r.messageId)).size).toBe(40);
   });
 
   it("an acknowledged record keeps neither content nor its frozen causal history", async () => {

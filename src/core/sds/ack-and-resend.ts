@@ -16,30 +16,63 @@ import type { SdsStore } from "../ports/sds-store.js";
 import type { DecodedSdsMessage, MessageId, OutgoingRecord } from "./types.js";
 
 /**
- * Resends whose content one step reads back from the store at most: bounds the memory a burst
- * of resends (e.g. after a long outage) takes at once; the rest stay due for the next step.
+ * Resends whose content one step reads back from the store at most, by count and by bytes:
+ * bounds the memory a burst of resends (e.g. after a long outage) takes at once; the rest stay
+ * due for the next step. Contents are read in chunks until the byte bound is reached (sizes are
+ * known only once read), so one step holds at most the bound plus one chunk.
  */
 export const MAX_RESENDS_PER_STEP = 64;
+export const MAX_RESEND_BYTES_PER_STEP = 1024 * 1024;
+const RESEND_READ_CHUNK = 8;
+
+/**
+ * Pause before the next resend step when a step left resends due (a backlog, e.g. after the
+ * worker was stopped with many unacknowledged segments): the backlog drains in bounded slices
+ * while new sends, receives and other channels get the worker between them, instead of a burst
+ * of back-to-back steps holding the thread, IndexedDB and the delivery queue for seconds.
+ */
+export const RESEND_BACKLOG_PAUSE_MS = 250;
 
 /** Contents read for a resend step; an id read but absent has no stored content (lost). */
 export interface ResendContents {
   readonly read: ReadonlySet<MessageId>;
   readonly contents: ReadonlyMap<MessageId, Uint8Array>;
+  /** More resends were due than one step takes: the rest wait for the next step. */
+  readonly backlog: boolean;
 }
 
 function isResendDue(ctx: SdsContext, record: OutgoingRecord, now: number): boolean {
   return record.state === "pending" && record.nextAttemptAt !== null && record.nextAttemptAt <= now && record.transmissions < ctx.params.resend.maxTransmissions;
 }
 
-/** Read the content of the resends due at `now` (the first `MAX_RESENDS_PER_STEP`). */
+/** Read the content of the resends due at `now` (the first ones, within the per-step bounds). */
 export async function dueResendContents(ctx: SdsContext, store: SdsStore, state: ChannelState, now: number): Promise<ResendContents> {
   const ids: MessageId[] = [];
+  let backlog = false;
   for (const record of state.outgoing.values()) {
-    if (ids.length >= MAX_RESENDS_PER_STEP) break;
-    if (isResendDue(ctx, record, now)) ids.push(record.messageId);
+    if (!isResendDue(ctx, record, now)) continue;
+    if (ids.length >= MAX_RESENDS_PER_STEP) {
+      backlog = true;
+      break;
+    }
+    ids.push(record.messageId);
   }
-  if (ids.length === 0) return { read: new Set(), contents: new Map() };
-  return { read: new Set(ids), contents: await store.loadOutgoingContent(ctx.channelId, ids) };
+  const read = new Set<MessageId>();
+  const contents = new Map<MessageId, Uint8Array>();
+  let bytes = 0;
+  for (let start = 0; start < ids.length; start += RESEND_READ_CHUNK) {
+    if (bytes >= MAX_RESEND_BYTES_PER_STEP) {
+      backlog = true;
+      break;
+    }
+    const chunk = ids.slice(start, start + RESEND_READ_CHUNK);
+    for (const [id, content] of await store.loadOutgoingContent(ctx.channelId, chunk)) {
+      contents.set(id, content);
+      bytes += content.byteLength;
+    }
+    for (const id of chunk) read.add(id);
+  }
+  return { read, contents, backlog };
 }
 
 export function applyAcks(ctx: SdsContext, step: Step, message: DecodedSdsMessage): { acked: AckNotice[]; possiblyAcked: PossibleAckNotice[] } {
@@ -103,7 +136,7 @@ export function resendDue(ctx: SdsContext, step: Step, read: ResendContents): { 
     const transmissions = record.transmissions + 1;
     const next = { ...record, transmissions, nextAttemptAt: step.now + resendDelay(ctx.params.resend, transmissions, ctx.random.unit()) };
     step.updateOutgoing(next);
-    resend.push({ kind: "content", messageId: record.messageId, bytes: encodeOutgoing(ctx, step.state, { ...next, content }), transmission: transmissions });
+    resend.push({ kind: "content", messageId: record.messageId, bytes: encodeOutgoing(ctx, step.state, { ...next, content }, step.now), transmission: transmissions });
   }
   if (expired.length > 0) pruneFinalOutgoing(ctx, step);
   return { resend, expired };

@@ -5,10 +5,12 @@
  * wake-up; nothing here keeps a worker alive on its own.
  *
  * Guarantees: at most one timer per driver; after `stop()` no `due()` starts; errors from
- * `due()` or `onDue` go to `onError` (never swallowed) and the driver re-arms.
+ * `due()` or `onDue` go to `onError` (never swallowed) and the driver re-arms; a step that left
+ * resends due is followed by the next one only after `RESEND_BACKLOG_PAUSE_MS`.
  */
 import type { Clock } from "../ports/clock.js";
 import type { Scheduler, TimerHandle } from "../ports/scheduler.js";
+import { RESEND_BACKLOG_PAUSE_MS } from "./ack-and-resend.js";
 import type { DueResult, SdsChannel } from "./channel.js";
 
 const ERROR_RETRY_MS = 1_000;
@@ -26,6 +28,8 @@ export class SdsDueDriver {
   private armedFor: number | null = null;
   private running = false;
   private firing = false;
+  /** No step before this time (a backlog pause or an error retry; pokes do not shorten it). */
+  private notBeforeMs = 0;
 
   constructor(private readonly options: SdsDueDriverOptions) {}
 
@@ -59,7 +63,8 @@ export class SdsDueDriver {
     this.timer = undefined;
     this.armedFor = at;
     if (at === null) return;
-    const delay = Math.max(minDelayMs, at - this.options.clock.now(), 0);
+    const now = this.options.clock.now();
+    const delay = Math.max(minDelayMs, at - now, this.notBeforeMs - now, 0);
     this.timer = this.options.scheduler.setTimeout(() => void this.fire(), delay);
   }
 
@@ -68,17 +73,19 @@ export class SdsDueDriver {
     this.armedFor = null;
     if (!this.running) return;
     this.firing = true;
-    let failed = false;
+    let pause = 0;
     try {
       const result = await this.options.channel.due();
+      // A resend backlog drains in slices with a pause between them (see RESEND_BACKLOG_PAUSE_MS).
+      if (result.backlog) pause = RESEND_BACKLOG_PAUSE_MS;
       await this.options.onDue(result);
     } catch (error) {
-      failed = true;
+      pause = ERROR_RETRY_MS; // wait before retrying so a persistent error cannot spin
       this.options.onError(error);
     } finally {
       this.firing = false;
     }
-    // After a failure, wait before retrying so a persistent error cannot spin.
-    if (this.running) this.arm(failed ? ERROR_RETRY_MS : 0);
+    this.notBeforeMs = this.options.clock.now() + pause;
+    if (this.running) this.arm(pause);
   }
 }

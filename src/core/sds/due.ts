@@ -19,6 +19,8 @@ export interface DueResult {
   readonly expired: readonly MessageId[];
   readonly lost: readonly MissingDependency[];
   readonly delivered: readonly Delivery[];
+  /** Resends were left due for a later step (see `RESEND_BACKLOG_PAUSE_MS`). */
+  readonly backlog: boolean;
 }
 
 /** `read`: the content of the resends due, read before the step (`dueResendContents`). */
@@ -44,7 +46,7 @@ export function dueStep(ctx: SdsContext, step: Step, read: ResendContents): DueR
     step.patchMeta({ ...(sync !== undefined ? ackDebtAfterCarrier(ctx, step) : { ackOwed: false }), syncDueAt: null, syncReason: null });
   }
   rescheduleSync(ctx, step);
-  return { resend, ...(sync !== undefined ? { sync } : {}), expired, lost, delivered };
+  return { resend, ...(sync !== undefined ? { sync } : {}), expired, lost, delivered, backlog: read.backlog };
 }
 
 /** Earliest time `dueStep` has work (resend, sync, irretrievable timeout), or null. */
