@@ -115,10 +115,11 @@ async function ours(total: number): Promise<void> {
   clearStores(b.stores.stores);
   const withoutStores = await settle();
   // Private field of ReliableChannel, read defensively: its cache of requests whose status can
-  // still change (bounded by limits.activeRequestCache). What emptying it frees, after the run.
-  const active = (a.channel as unknown as { active?: Map<string, unknown> }).active;
+  // still change (an ActiveRequests, bounded by limits.activeRequestCache; its indexes are Maps).
+  // What emptying it frees, after the run.
+  const active = (a.channel as unknown as { active?: { size?: number } }).active;
   const activeCache = active?.size;
-  active?.clear();
+  for (const index of Object.values(active ?? {}) as unknown[]) if (index instanceof Map) index.clear();
   const withoutCache = await settle();
   emit({
     type: "result",
