@@ -15,7 +15,7 @@
  */
 import { BloomFilter } from "@waku/sds";
 import { effectiveBloomSize, WAKU_SDS_BLOOM } from "../core/sds/bloom-port.js";
-import type { BloomSpec } from "../core/sds/bloom-port.js";
+import type { BloomSpec, WireBloomPlacement } from "../core/sds/bloom-port.js";
 import type { BloomView } from "../core/sds/types.js";
 import { encodeVarint, readVarint } from "./protobuf-scan.js";
 
@@ -137,16 +137,17 @@ function build(ids: readonly string[], capacity: number, errorRate: number): { b
 }
 
 /** Bytes for field 12 ("waku" form), or undefined when the spec does not place it there. */
-export function encodeField12Bloom(ids: readonly string[], spec: BloomSpec): Uint8Array | undefined {
-  if (spec.placement !== "waku") return undefined;
-  return build(ids, WAKU_SDS_BLOOM.capacity, WAKU_SDS_BLOOM.errorRate).bytes;
+export function encodeField12Bloom(ids: readonly string[], spec: BloomSpec<WireBloomPlacement>): Uint8Array | undefined {
+  if (spec.placement !== "waku" && spec.placement !== "both") return undefined;
+  return build(ids.slice(0, WAKU_SDS_BLOOM.capacity), WAKU_SDS_BLOOM.capacity, WAKU_SDS_BLOOM.errorRate).bytes;
 }
 
 /** Value of the extension field ("compact" form), or undefined when not placed there. */
-export function encodeCompactBloom(ids: readonly string[], spec: BloomSpec): Uint8Array | undefined {
-  if (spec.placement !== "compact") return undefined;
+export function encodeCompactBloom(ids: readonly string[], spec: BloomSpec<WireBloomPlacement>): Uint8Array | undefined {
+  if (spec.placement !== "compact" && spec.placement !== "both") return undefined;
   const { capacity, errorRate } = effectiveBloomSize(spec);
-  const filter = build(ids, capacity, errorRate);
+  // The ids come newest first: a filter sized for `capacity` takes the newest that many.
+  const filter = build(ids.slice(0, capacity), capacity, errorRate);
   const words = filter.bytes;
   const bits = encodeVarint(filter.totalBits);
   const out = new Uint8Array(2 + bits.length + words.length);

@@ -12,7 +12,7 @@
  */
 import { proto_sds_message } from "@waku/proto";
 import { decodeError } from "../shared/errors.js";
-import type { BloomSpec } from "../core/sds/bloom-port.js";
+import type { BloomSpec, WireBloomPlacement } from "../core/sds/bloom-port.js";
 import type { SdsCodec, SdsDecodeResult } from "../core/sds/codec-port.js";
 import type { BloomView, DecodedSdsMessage, HistoryEntry, OutgoingSdsMessage, SdsMessageKind } from "../core/sds/types.js";
 import { encodeField12Bloom, encodeCompactBloom, parseCompactBloom, parseField12Bloom, COMPACT_BLOOM_FIELD } from "./sds-bloom.js";
@@ -68,7 +68,7 @@ function toProtoEntries(entries: readonly HistoryEntry[]): proto_sds_message.His
 }
 
 export class WakuSdsCodec implements SdsCodec {
-  encode(message: OutgoingSdsMessage, bloom: BloomSpec): Uint8Array {
+  encode(message: OutgoingSdsMessage, bloom: BloomSpec<WireBloomPlacement>): Uint8Array {
     const field12 = message.bloomIds !== undefined ? encodeField12Bloom(message.bloomIds, bloom) : undefined;
     const base = proto_sds_message.SdsMessage.encode({
       senderId: message.senderId,
@@ -118,9 +118,16 @@ export class WakuSdsCodec implements SdsCodec {
     if (typeof repairRequest === "string") return { ok: false, error: decodeError(repairRequest) };
 
     let bloom: BloomView | undefined;
+    let bloomForm: "compact" | "field12" | undefined;
     const compact = findLengthDelimitedField(bytes, COMPACT_BLOOM_FIELD);
-    if (compact !== undefined) bloom = parseCompactBloom(compact);
-    if (bloom === undefined && raw.bloomFilter !== undefined) bloom = parseField12Bloom(raw.bloomFilter);
+    if (compact !== undefined) {
+      bloom = parseCompactBloom(compact);
+      if (bloom !== undefined) bloomForm = "compact";
+    }
+    if (bloom === undefined && raw.bloomFilter !== undefined) {
+      bloom = parseField12Bloom(raw.bloomFilter);
+      if (bloom !== undefined) bloomForm = "field12";
+    }
 
     const message: DecodedSdsMessage = {
       kind,
@@ -129,7 +136,7 @@ export class WakuSdsCodec implements SdsCodec {
       channelId: raw.channelId,
       ...(kind !== "ephemeral" && raw.lamportTimestamp !== undefined ? { lamportTimestamp: raw.lamportTimestamp } : {}),
       causalHistory: kind === "ephemeral" ? [] : causalHistory,
-      ...(bloom !== undefined && kind !== "ephemeral" ? { bloom } : {}),
+      ...(bloom !== undefined && bloomForm !== undefined && kind !== "ephemeral" ? { bloom, bloomForm } : {}),
       repairRequest,
       ...(kind !== "sync" && raw.content !== undefined ? { content: raw.content.slice() } : {}),
     };

@@ -84,4 +84,46 @@ describe("our channel and @waku/sdk ReliableChannel on one devnet", () => {
     const info = await channel.request(ourRequests[0] as string);
     expect(info?.status).toMatchObject({ state: "acknowledged", ackedBy: ["their-participant"] });
   }, 120_000);
+
+  it("their messages outside our causal history are acknowledged to them through our bloom filter (field 12, auto placement)", async () => {
+    // Its own pair on its own channel: our causal history is 1 entry, so all but the newest of
+    // their burst can only be acknowledged through the bloom filter.
+    const [address] = devnet.multiaddrs() as [string];
+    const node = await startWakuNode({ bootstrapPeers: [address] });
+    await waitUntilReady(node, address, [Protocols.LightPush, Protocols.Filter, Protocols.Store]);
+    const bloomTransport = new WakuTransport(node);
+    await bloomTransport.refreshAvailability();
+    const manager = await startManager(bloomTransport, { managerOptions: { sds: { causalHistorySize: 1 }, delivery: { storeCheckDelayMs: 200 } } });
+    const jsNode = await startLightClient([address]);
+    const topic = "/rc-interop/1/bloom/proto";
+    const js = await ReliableChannel.create(jsNode, "interop-bloom", "js-participant", jsNode.createEncoder({ contentTopic: topic }), jsNode.createDecoder({ contentTopic: topic }), {
+      syncMinIntervalMs: 1_000,
+      retryIntervalMs: 2_000,
+    });
+    try {
+      const channel = await manager.openChannel({ channelId: "interop-bloom", contentTopic: topic, participantId: "our-bloom-participant" });
+      const log = new EventLog();
+      channel.on(log.listener);
+      const possiblyAcked = new Set<string>();
+      const acked = new Set<string>();
+      js.addEventListener("message-possibly-acknowledged", (event) => possiblyAcked.add(event.detail.messageId));
+      js.addEventListener("message-acknowledged", (event) => acked.add(event.detail));
+      const ids: string[] = [];
+      for (let i = 0; i < 10; i++) ids.push(js.send(text(`burst ${i}`)));
+      await waitUntil(() => log.messages.length >= ids.length, "our side to receive the burst", 60_000);
+      // Carriers of ours (their default counts a bloom ack after hits from two distinct messages).
+      for (let i = 0; i < 3; i++) {
+        await channel.send(text(`carrier ${i}`));
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+      await waitUntil(() => ids.every((id) => acked.has(id) || possiblyAcked.has(id)), "every message of the burst acknowledged or possibly acknowledged", 30_000);
+      // With the compact filter alone they read no bloom from us: none would be possibly acknowledged.
+      expect(ids.filter((id) => possiblyAcked.has(id)).length).toBeGreaterThanOrEqual(ids.length - 2);
+    } finally {
+      js.stop();
+      await manager.stop();
+      bloomTransport.dispose();
+      await Promise.all([node.stop(), jsNode.stop()]);
+    }
+  }, 120_000);
 });

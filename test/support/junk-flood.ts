@@ -26,7 +26,7 @@ export function junkFlood(seed: number, channelId: string): Uint8Array[] {
   const sds = (sender: number, lamport: number, causalHistory: HistoryEntry[], content?: Uint8Array): Uint8Array =>
     codec.encode(
       { senderId: `stranger-${sender}`, messageId: id(), channelId, lamportTimestamp: BigInt(lamport), causalHistory, ...(content ? { content } : {}) },
-      DEFAULT_SDS_PARAMS.bloom,
+      { ...DEFAULT_SDS_PARAMS.bloom, placement: "compact" },
     );
   const out: Uint8Array[] = [];
   // 2,700 valid SDS messages from 50 unknown senders: 2,000 cite 20 made-up dependencies each.

@@ -20,7 +20,7 @@ function waiting(sender: string, deps: number, content = "x"): Uint8Array {
   }));
   return codec.encode(
     { senderId: sender, messageId: `${sender}-msg-${counter}`, channelId: "test-channel", lamportTimestamp: BigInt(counter), causalHistory, content: text(content) },
-    DEFAULT_SDS_PARAMS.bloom,
+    { ...DEFAULT_SDS_PARAMS.bloom, placement: "compact" },
   );
 }
 

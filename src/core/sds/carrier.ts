@@ -2,7 +2,7 @@
  * What a message of ours carries about the past: the causal history it lists (newest window plus
  * direct acks senders asked for again) and the bloom filter ids, and the encoding of a content one.
  */
-import { effectiveBloomSize } from "./bloom-port.js";
+import { bloomIdCapacity, wirePlacement, type WireBloomPlacement } from "./bloom-port.js";
 import { bloomIds, causalHistoryWindow } from "./causal-history.js";
 import type { ChannelState } from "./channel-state.js";
 import { encodeMessage, type SdsContext } from "./context.js";
@@ -31,14 +31,20 @@ export function carrierHistory(ctx: SdsContext, state: ChannelState): HistoryEnt
   return [...requested, ...window];
 }
 
-export function currentBloomIds(ctx: SdsContext, state: ChannelState): MessageId[] | undefined {
-  if (ctx.params.bloom.placement === "none") return undefined;
-  return bloomIds(state, effectiveBloomSize(ctx.params.bloom).capacity);
+/** How a message of ours with `contentBytes` of content places its bloom filter(s) now. */
+export function placementNow(ctx: SdsContext, state: ChannelState, now: number, contentBytes: number): WireBloomPlacement {
+  return wirePlacement(ctx.params.bloom, state.meta.wakuBloomPeerAt, now, contentBytes);
+}
+
+export function currentBloomIds(ctx: SdsContext, state: ChannelState, placement: WireBloomPlacement): MessageId[] | undefined {
+  if (placement === "none") return undefined;
+  return bloomIds(state, bloomIdCapacity({ ...ctx.params.bloom, placement }));
 }
 
 /** A content message of ours as it goes out now (first time or resend: with a fresh bloom filter). */
-export function encodeOutgoing(ctx: SdsContext, state: ChannelState, record: OutgoingRecord): Uint8Array {
-  const bloom = currentBloomIds(ctx, state);
+export function encodeOutgoing(ctx: SdsContext, state: ChannelState, record: OutgoingRecord, now: number): Uint8Array {
+  const placement = placementNow(ctx, state, now, record.content.length);
+  const bloom = currentBloomIds(ctx, state, placement);
   return encodeMessage(ctx, {
     senderId: ctx.senderId,
     messageId: record.messageId,
@@ -47,5 +53,5 @@ export function encodeOutgoing(ctx: SdsContext, state: ChannelState, record: Out
     causalHistory: record.causalHistory,
     ...(bloom !== undefined ? { bloomIds: bloom } : {}),
     content: record.content,
-  });
+  }, placement);
 }

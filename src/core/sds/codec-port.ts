@@ -7,10 +7,11 @@
  *   `ReliableChannelError` named "Decode".
  * - A decoded message is classified exactly as @waku/sds does: lamport + non-empty content =
  *   content; lamport + empty/absent content = sync; no lamport + non-empty content = ephemeral.
- * - `encode(m)` then `decode` yields the same fields (bloom as a lookup view).
+ * - `encode(m)` then `decode` yields the same fields (bloom as a lookup view); `bloomForm` says
+ *   which filter was read: our extension field, else @waku/sds's field 12.
  */
 import type { ReliableChannelError } from "../../shared/errors.js";
-import type { BloomSpec } from "./bloom-port.js";
+import type { BloomSpec, WireBloomPlacement } from "./bloom-port.js";
 import type { DecodedSdsMessage, OutgoingSdsMessage } from "./types.js";
 
 export type SdsDecodeResult =
@@ -19,6 +20,6 @@ export type SdsDecodeResult =
 
 export interface SdsCodec {
   /** Encode; `bloom` (when `message.bloomIds` is set) says how to shape and place the filter. */
-  encode(message: OutgoingSdsMessage, bloom: BloomSpec): Uint8Array;
+  encode(message: OutgoingSdsMessage, bloom: BloomSpec<WireBloomPlacement>): Uint8Array;
   decode(bytes: Uint8Array): SdsDecodeResult;
 }

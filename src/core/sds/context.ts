@@ -2,6 +2,7 @@
  * What every SDS step of one channel works with: the channel's fixed identity and parameters,
  * and the injected codec and randomness (message ids, delay draws, encoding).
  */
+import type { WireBloomPlacement } from "./bloom-port.js";
 import type { SdsCodec } from "./codec-port.js";
 import type { DelayRange, SdsParams } from "./params.js";
 import { bytesToHex as toHex } from "../../shared/bytes.js";
@@ -28,6 +29,7 @@ export function pickDelay(ctx: SdsContext, range: DelayRange): number {
   return Math.round(range.minMs + (range.maxMs - range.minMs) * ctx.random.unit());
 }
 
-export function encodeMessage(ctx: SdsContext, message: OutgoingSdsMessage): Uint8Array {
-  return ctx.codec.encode(message, ctx.params.bloom);
+/** Encode a message of ours, its bloom filter(s) placed as `placement` says (see `bloom-port.ts`). */
+export function encodeMessage(ctx: SdsContext, message: OutgoingSdsMessage, placement: WireBloomPlacement): Uint8Array {
+  return ctx.codec.encode(message, { ...ctx.params.bloom, placement });
 }

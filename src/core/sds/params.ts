@@ -11,7 +11,8 @@
  *   receiver learns which ids it is missing (with their retrieval hints); 16 covers every
  *   message of a quiet channel and, in a burst, the bloom acks the rest while dependency
  *   retrieval recurses through the history of retrieved messages.
- * - bloom "compact", capacity 1,000, error rate 0.001: k = 10, 15,000 bits = 1,880 B. It holds
+ * - bloom "auto" (compact unless a @waku/sds peer takes part; see `bloom-port.ts`), capacity
+ *   1,000, error rate 0.001: k = 10, 15,000 bits = 1,880 B. It holds
  *   the newest 1,000 ids we received/sent, i.e. the whole resend window of a channel doing a
  *   few messages per second. 0.001 matches @waku/sds's rate; with two hits required
  *   (possibleAckThreshold) a false ack needs two false positives. A false ack is not a loss:
@@ -94,7 +95,7 @@ export interface SdsParams {
 
 export const DEFAULT_SDS_PARAMS: SdsParams = {
   causalHistorySize: 16,
-  bloom: { placement: "compact", capacity: 1_000, errorRate: 0.001 },
+  bloom: { placement: "auto", capacity: 1_000, errorRate: 0.001 },
   possibleAckThreshold: 2,
   resend: { initialDelayMs: 8_000, multiplier: 2, maxDelayMs: 600_000, maxTransmissions: 12, jitter: 0.2 },
   ackSyncDelay: { minMs: 500, maxMs: 3_000 },
@@ -163,13 +164,14 @@ export function resolveSdsParams(input: SdsParamsInput = {}): SdsParams {
     messageIdBytes: positiveInt("messageIdBytes", input.messageIdBytes ?? d.messageIdBytes, 8),
   };
   switch (bloom.placement) {
+    case "auto":
     case "compact":
     case "waku":
     case "none":
       break;
     default: {
       const unknown: never = bloom.placement;
-      throw invalidParams(`bloom.placement must be "compact", "waku" or "none"`, { placement: unknown });
+      throw invalidParams(`bloom.placement must be "auto", "compact", "waku" or "none"`, { placement: unknown });
     }
   }
   positiveInt("bloom.capacity", bloom.capacity);

@@ -58,6 +58,7 @@ export function receiveStep(ctx: SdsContext, step: Step, bytes: Uint8Array, opti
   const base = { ...empty, messageId: message.messageId };
   if (message.channelId !== ctx.wireChannelId) return { ...base, outcome: "other-channel" };
   if (message.senderId === ctx.senderId) return { ...base, outcome: "own" };
+  noteBloomForm(step, message);
   const hint = options.retrievalHint instanceof Uint8Array && options.retrievalHint.length > 0 ? options.retrievalHint.slice() : undefined;
 
   switch (message.kind) {
@@ -81,6 +82,17 @@ export function receiveStep(ctx: SdsContext, step: Step, bytes: Uint8Array, opti
       throw new ReliableChannelError("Internal", `unknown SDS message kind ${String(unknown)}`);
     }
   }
+}
+
+/**
+ * A message whose only bloom filter is @waku/sds's field 12 comes from a @waku/sds peer: "auto"
+ * placement adds field 12 to ours for a while (see `bloom-port.ts`). Written at most once a
+ * minute, so a busy mixed channel does not rewrite its meta per message.
+ */
+function noteBloomForm(step: Step, message: DecodedSdsMessage): void {
+  if (message.bloomForm !== "field12") return;
+  const last = step.state.meta.wakuBloomPeerAt;
+  if (last === undefined || step.now - last >= 60_000) step.patchMeta({ wakuBloomPeerAt: step.now });
 }
 
 function receiveContent(ctx: SdsContext, step: Step, message: DecodedSdsMessage, hint: Uint8Array | undefined): ReceiveResult {

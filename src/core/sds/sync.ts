@@ -3,7 +3,7 @@
  * message of ours (content or sync) pays by carrying our causal history and bloom filter.
  */
 import type { ChannelState } from "./channel-state.js";
-import { carrierHistory, currentBloomIds } from "./carrier.js";
+import { carrierHistory, currentBloomIds, placementNow } from "./carrier.js";
 import { encodeMessage, newMessageId, pickDelay, type SdsContext } from "./context.js";
 import { nextLamport } from "./lamport.js";
 import type { DelayRange } from "./params.js";
@@ -25,14 +25,20 @@ export function buildSync(ctx: SdsContext, step: Step): Transmission | undefined
   const lamport = nextLamport(step.state.meta.lamport, step.now);
   step.patchMeta({ lamport });
   const messageId = newMessageId(ctx);
-  const bytes = encodeMessage(ctx, {
-    senderId: ctx.senderId,
-    messageId,
-    channelId: ctx.wireChannelId,
-    lamportTimestamp: lamport,
-    causalHistory,
-    bloomIds: currentBloomIds(ctx, step.state),
-  });
+  const placement = placementNow(ctx, step.state, step.now, 0);
+  const bloomIds = currentBloomIds(ctx, step.state, placement);
+  const bytes = encodeMessage(
+    ctx,
+    {
+      senderId: ctx.senderId,
+      messageId,
+      channelId: ctx.wireChannelId,
+      lamportTimestamp: lamport,
+      causalHistory,
+      ...(bloomIds !== undefined ? { bloomIds } : {}),
+    },
+    placement,
+  );
   return { kind: "sync", messageId, bytes, transmission: 1 };
 }
 

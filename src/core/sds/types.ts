@@ -42,6 +42,8 @@ export interface DecodedSdsMessage {
   readonly causalHistory: readonly HistoryEntry[];
   /** Absent when the message carried no bloom filter we can interpret. */
   readonly bloom?: BloomView;
+  /** Where `bloom` was read: our extension field ("compact"), or only @waku/sds's field 12. */
+  readonly bloomForm?: "compact" | "field12";
   readonly repairRequest: readonly HistoryEntry[];
   /** Non-empty for content and ephemeral messages; absent for sync. */
   readonly content?: Uint8Array;
@@ -92,6 +94,11 @@ export interface ChannelMetaRecord {
    * message we send lists them in its causal history (a direct ack), then forgets them.
    */
   readonly ackRequests?: readonly MessageId[];
+  /**
+   * When a message carrying only @waku/sds's bloom filter (field 12) was last received: a
+   * @waku/sds peer takes part, so "auto" placement adds field 12 (see `bloom-port.ts`).
+   */
+  readonly wakuBloomPeerAt?: number;
   readonly createdAt: number;
 }
 

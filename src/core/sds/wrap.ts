@@ -66,7 +66,7 @@ export function wrapStep(ctx: SdsContext, step: Step, content: Uint8Array, optio
   }
   const messageId = chosenId ?? newMessageId(ctx);
   if (options.ephemeral === true) {
-    const bytes = encodeMessage(ctx, { senderId: ctx.senderId, messageId, channelId: ctx.wireChannelId, causalHistory: [], content });
+    const bytes = encodeMessage(ctx, { senderId: ctx.senderId, messageId, channelId: ctx.wireChannelId, causalHistory: [], content }, "none");
     return { status: "new", messageId, bytes, ephemeral: true };
   }
   const lamport = nextLamport(step.state.meta.lamport, step.now);
@@ -85,7 +85,7 @@ export function wrapStep(ctx: SdsContext, step: Step, content: Uint8Array, optio
     ackedBy: [],
     createdAt: step.now,
   };
-  const bytes = encodeOutgoing(ctx, step.state, record);
+  const bytes = encodeOutgoing(ctx, step.state, record, step.now);
   step.write({ op: "putOutgoing", record });
   appendHistory(ctx, step, { messageId, senderId: ctx.senderId, lamport, own: true });
   // Our message carries our causal history: it pays any ack we owed.
