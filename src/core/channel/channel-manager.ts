@@ -135,7 +135,10 @@ export class ChannelManager {
   private readonly known = new Map<string, ChannelConfig>();
   private readonly openedListeners = new Set<(channel: ReliableChannel) => void>();
   private readonly opening = new Map<string, Promise<ReliableChannel>>();
-  /** Channels removed by this manager (`removeChannel`): late work for them is dropped quietly. */
+  /**
+   * Channels removed by this manager (`removeChannel`) and not created again since: late work
+   * for them is dropped quietly. Bounded by the channels the profile ever had in this run.
+   */
   private readonly removed = new Set<string>();
   private readonly subscriptions = new Map<string, Promise<Unsubscribe | undefined>>();
   private readonly delivery: DeliveryService;
@@ -311,6 +314,9 @@ export class ChannelManager {
       createdAtMs: this.deps.clock.now(),
     };
     await this.writer.write({ channels: [config] });
+    // A channel removed earlier in this run and now created again (its site re-approved and
+    // opened the same id) is a new channel: its messages go out again.
+    this.removed.delete(params.channelId);
     return this.openKnown(config);
   }
 
