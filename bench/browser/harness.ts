@@ -117,6 +117,7 @@ export async function installExtRecorder(page: Page): Promise<void> {
     const now = (): number => performance.timeOrigin + performance.now();
     const kinds: Record<string, string> = { queued: "queued", propagated: "sent", stored: "stored", acknowledged: "acknowledged", failed: "error" };
     window.reliableChannel!.on("message", (m) => {
+      if (m.fromSelf) return; // the page's own sends come back as the site's conversation: not arrivals
       w.__rx.push({ channelId: m.channelId, text: new TextDecoder().decode(m.data), at: now() });
     });
     window.reliableChannel!.on("status", (s) => {

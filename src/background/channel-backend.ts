@@ -18,7 +18,7 @@
  * - Listeners are called asynchronously, never from inside the call that caused the event, and
  *   a throwing listener does not affect others.
  */
-import type { ChannelInfo, ChannelRetention, MessagesPage, RequestStatus } from "../shared/api.js";
+import type { ChannelInfo, ChannelRetention, MessagesPage, RequestStatus, SyncState } from "../shared/api.js";
 
 export interface OpenChannelParams {
   channelId: string;
@@ -45,7 +45,8 @@ export interface BackendMessagesQuery {
 
 export type BackendEvent =
   | { type: "message"; message: MessagesPage["messages"][number] }
-  | { type: "status"; status: RequestStatus };
+  | { type: "status"; status: RequestStatus }
+  | { type: "sync"; sync: SyncState };
 
 export type BackendListener = (event: BackendEvent) => void;
 export type Unsubscribe = () => void;
@@ -69,12 +70,15 @@ export interface ChannelBackend {
   /** Current status of one of this origin's requests; `undefined` if unknown to this origin. */
   status(origin: string, requestId: string): Promise<RequestStatus | undefined>;
 
+  /** Sync state of an open channel. Rejects with `ChannelNotFound` if not open. */
+  syncState(origin: string, channelId: string): Promise<SyncState>;
+
   /** Messages of an open channel after `since`, oldest first. Rejects with `ChannelNotFound` if not open. */
   messages(origin: string, channelId: string, query: BackendMessagesQuery): Promise<MessagesPage>;
 
   /**
-   * Events of one of this origin's channels: every message appended to its log (cursor order)
-   * and every status change of its requests. The subscription survives close/re-open of the
+   * Events of one of this origin's channels: every message appended to its log (cursor order),
+   * every status change of its requests and every change of its sync state. The subscription survives close/re-open of the
    * channel; call the returned function to stop.
    */
   subscribe(origin: string, channelId: string, listener: BackendListener): Unsubscribe;

@@ -20,17 +20,19 @@
  *   revocation, when one of its sends settles, and at start), or at once when the user discards
  *   what is pending. Re-opening the channel before then clears the mark and keeps it all.
  *
- * Mapping: core request statuses carry the page's channel id and lose their part count; inbox
+ * Mapping: core request statuses carry the page's channel id and lose their part count (a
+ * segmented request's `progress` says it); inbox
  * entries become `ChannelMessage`s with `cursor = String(inbox cursor)` (the core's per-channel
  * 1, 2, 3 ...), `messageId` = the inbox key (SDS message id, or `set:<id>` for a segmented
- * payload) and `timestamp` = when this profile received it. The inbox holds what other
- * participants sent: a site's own sends are tracked through their request ids and status events.
+ * payload) and `timestamp` = when this profile received it. The inbox is the channel's
+ * conversation: what other participants sent, and the site's own sends (recorded when accepted,
+ * `fromSelf` with their `requestId`), so every tab of a site shows one conversation.
  *
  * Restarts: the engine may replace its manager (network settings changed, supervisor restart).
  * Listeners are attached to every channel of every manager the engine starts; a call that
  * raced a restart is retried once on the new manager.
  */
-import type { ChannelInfo, ChannelMessage, MessagesPage, RequestStatus } from "../shared/api.js";
+import type { ChannelInfo, ChannelMessage, MessagesPage, RequestStatus, SyncState } from "../shared/api.js";
 import { ReliableChannelError, invalidParams } from "../shared/errors.js";
 import { randomHexId } from "../shared/bytes.js";
 import type { ChannelManager } from "../core/channel/channel-manager.js";
@@ -200,6 +202,11 @@ export class CoreChannelBackend implements ChannelBackend {
       dropped: page.dropped,
       firstCursor: page.firstCursor > 0 ? String(page.firstCursor) : null,
     };
+  }
+
+  async syncState(origin: string, channelId: string): Promise<SyncState> {
+    const sync = await this.withChannel(origin, channelId, async (channel) => channel.syncState());
+    return { channelId, ...sync };
   }
 
   subscribe(origin: string, channelId: string, listener: BackendListener): Unsubscribe {
@@ -375,6 +382,9 @@ export class CoreChannelBackend implements ChannelBackend {
       case "status":
         out = { type: "status", status: toApiStatus(channelId, event.status) };
         break;
+      case "sync":
+        out = { type: "sync", sync: { channelId, ...event.sync } };
+        break;
       case "dropped":
         console.debug(`[core-backend] dropped a message on ${event.channelId}: ${event.reason}: ${event.detail}`);
         return;
@@ -461,15 +471,16 @@ export class CoreChannelBackend implements ChannelBackend {
 }
 
 export function toApiStatus(channelId: string, status: CoreRequestStatus): RequestStatus {
+  const progress = status.progress !== undefined ? { progress: { ...status.progress } } : {};
   switch (status.state) {
     case "queued":
     case "propagated":
     case "stored":
-      return { requestId: status.requestId, channelId, state: status.state };
+      return { requestId: status.requestId, channelId, state: status.state, ...progress };
     case "acknowledged":
-      return { requestId: status.requestId, channelId, state: "acknowledged", ackedBy: [...status.ackedBy] };
+      return { requestId: status.requestId, channelId, state: "acknowledged", ackedBy: [...status.ackedBy], ...progress };
     case "failed":
-      return { requestId: status.requestId, channelId, state: "failed", reason: status.reason };
+      return { requestId: status.requestId, channelId, state: "failed", reason: status.reason, ...progress };
     default: {
       const unreachable: never = status;
       throw new Error(`unknown request state ${JSON.stringify(unreachable)}`);
@@ -485,8 +496,9 @@ export function toApiMessage(entry: InboxEntry, channelId: string, participantId
     cursor: String(entry.cursor),
     data: entry.payload.slice(),
     senderId: entry.senderId,
-    fromSelf: participantId !== undefined && entry.senderId === participantId,
+    fromSelf: entry.requestId !== undefined || (participantId !== undefined && entry.senderId === participantId),
     timestamp: entry.receivedAtMs,
+    ...(entry.requestId !== undefined ? { requestId: entry.requestId } : {}),
   };
 }
 

@@ -76,6 +76,7 @@ export class Inspector {
       state: status.state,
       ackedBy: status.state === "acknowledged" ? [...status.ackedBy] : [],
       ...(status.state === "failed" ? { failureReason: status.reason } : {}),
+      ...(status.progress !== undefined ? { progress: { ...status.progress } } : {}),
       parts: info.parts.map((part) => ({
         index: part.index,
         stage: part.stage,

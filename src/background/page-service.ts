@@ -94,6 +94,11 @@ export class PageService {
         const page = await this.backend.messages(origin, channelId, { since, limit });
         return { messages: page.messages.map(toWire), cursor: page.cursor, dropped: page.dropped, firstCursor: page.firstCursor };
       }
+      case "rc_getSyncState": {
+        const { channelId } = call.params;
+        this.requireOpen(state, channelId);
+        return this.backend.syncState(origin, channelId);
+      }
       case "rc_subscribe": {
         const { channelId, since } = call.params;
         this.requireOpen(state, channelId);
@@ -153,6 +158,9 @@ export class PageService {
           return;
         case "status":
           session.notify({ type: "status", status: event.status });
+          return;
+        case "sync":
+          session.notify({ type: "sync", sync: event.sync });
           return;
         default: {
           const unreachable: never = event;

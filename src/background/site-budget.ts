@@ -12,7 +12,9 @@
  *   per payload byte in two runs (the browser's estimate, which also sees other writes), against
  *   2.30 charged. Ephemeral sends are not charged: they
  *   are at most once, fit in one Waku message and are never retried;
- * - its retained inbox: the payload bytes of what other participants sent to its channels.
+ * - its retained inbox: the payload bytes of what other participants sent to its channels, and
+ *   of its own sends (each accepted send is also recorded in its channel's inbox: a send is
+ *   admitted only if its charge and that copy both fit; the copy is counted when it is written).
  *
  * Cost: O(1) per send and per event (in-memory counters per site). After a worker restart a
  * site's counters are rebuilt from the stores on its first send (or when the popup asks), by
@@ -48,6 +50,14 @@ function wakuMessagesFor(payloadBytes: number): number {
 export function storedBytesFor(payloadBytes: number): number {
   const copies = payloadBytes <= DEFAULT_SEGMENT_SIZE ? STORED_COPIES : STORED_COPIES * (1 + DEFAULT_PARITY_RATE);
   return Math.ceil(payloadBytes * copies) + wakuMessagesFor(payloadBytes) * STORED_BYTES_PER_MESSAGE;
+}
+
+/**
+ * What a send of `payloadBytes` must find free in its site's budget: its charge while unsettled,
+ * and its own entry in the channel's inbox (kept by the channel's retention, like a received one).
+ */
+export function admissionBytesFor(payloadBytes: number): number {
+  return storedBytesFor(payloadBytes) + payloadBytes;
 }
 
 /** What the stores hold for one site, read after a restart (or to recount). */
@@ -134,18 +144,21 @@ export class SiteBudgets {
    */
   async reserve(origin: string, payloadBytes: number): Promise<BudgetReservation> {
     const charge = storedBytesFor(payloadBytes);
+    // The send's own inbox entry is written with it and counted by `received` then: it must fit too.
+    const needed = admissionBytesFor(payloadBytes);
     const budget = await this.budgetOf(origin);
     let usage = await this.usageOf(origin);
-    if (used(usage) + charge > budget && usage.reservedBytes === 0 && this.now() - usage.countedAtMs >= this.recountEveryMs) {
+    if (used(usage) + needed > budget && usage.reservedBytes === 0 && this.now() - usage.countedAtMs >= this.recountEveryMs) {
       usage = await this.recount(origin);
     }
-    if (used(usage) + charge > budget) throw budgetExceeded(origin, charge, used(usage), budget);
-    usage.reservedBytes += charge;
+    if (used(usage) + needed > budget) throw budgetExceeded(origin, needed, used(usage), budget);
+    // Held until the write returns; by then the inbox copy was counted (its event comes first).
+    usage.reservedBytes += needed;
     let open = true;
     const release = (): void => {
       if (!open) return;
       open = false;
-      usage.reservedBytes -= charge;
+      usage.reservedBytes -= needed;
     };
     return {
       commit: (requestId) => {

@@ -11,7 +11,7 @@
  * - Fairness: sends reach the backend through a `FairQueue` keyed by site, `sendsInProgress` at a
  *   time, round-robin: another site's send waits for at most one turn of a flooding site's.
  */
-import type { ChannelInfo, MessagesPage, RequestStatus } from "../shared/api.js";
+import type { ChannelInfo, MessagesPage, RequestStatus, SyncState } from "../shared/api.js";
 import { ReliableChannelError } from "../shared/errors.js";
 import { MAX_OPEN_CHANNELS_PER_SITE, MAX_PENDING_SENDS_PER_SITE, SENDS_IN_PROGRESS } from "../shared/limits.js";
 import type { BackendListener, BackendMessagesQuery, BackendSendOptions, ChannelBackend, OpenChannelParams, Unsubscribe } from "./channel-backend.js";
@@ -103,6 +103,10 @@ export class SiteLimitedBackend implements ChannelBackend {
 
   messages(origin: string, channelId: string, query: BackendMessagesQuery): Promise<MessagesPage> {
     return this.inner.messages(origin, channelId, query);
+  }
+
+  syncState(origin: string, channelId: string): Promise<SyncState> {
+    return this.inner.syncState(origin, channelId);
   }
 
   subscribe(origin: string, channelId: string, listener: BackendListener): Unsubscribe {

@@ -13,6 +13,7 @@ import {
   MAX_CONTENT_TOPIC_LENGTH,
   MAX_MESSAGES_PAGE,
   MAX_PAYLOAD_BYTES,
+  METHOD_NAMES,
   PARTICIPANT_ID_PATTERN,
 } from "../shared/api.js";
 import { ReliableChannelError, invalidParams, payloadTooLarge } from "../shared/errors.js";
@@ -39,6 +40,7 @@ export type ValidatedCall =
     }
   | { method: "rc_getStatus"; params: { requestId: string } }
   | { method: "rc_getMessages"; params: { channelId: string; since: string | null; limit: number } }
+  | { method: "rc_getSyncState"; params: { channelId: string } }
   | { method: "rc_subscribe"; params: { channelId: string; since: string | null } };
 
 const KNOWN_METHODS: ReadonlySet<string> = new Set<string>(WORKER_METHODS);
@@ -52,7 +54,7 @@ export function validateCall(method: string, params: unknown): ValidatedCall {
   if (!isKnownMethod(method)) {
     throw new ReliableChannelError(
       "UnsupportedMethod",
-      `Unknown method "${method.slice(0, 64)}". Supported: rc_connect, rc_getPermissions, rc_disconnect, rc_openChannel, rc_closeChannel, rc_send, rc_getStatus, rc_getMessages.`,
+      `Unknown method "${method.slice(0, 64)}". Supported: ${METHOD_NAMES.join(", ")}.`,
     );
   }
   switch (method) {
@@ -94,6 +96,10 @@ export function validateCall(method: string, params: unknown): ValidatedCall {
     case "rc_getMessages": {
       const p = record(method, params, ["channelId", "since", "limit"]);
       return { method, params: { channelId: channelId(p.channelId), since: cursor(p.since), limit: limit(p.limit) } };
+    }
+    case "rc_getSyncState": {
+      const p = record(method, params, ["channelId"]);
+      return { method, params: { channelId: channelId(p.channelId) } };
     }
     case "rc_subscribe": {
       const p = record(method, params, ["channelId", "since"]);

@@ -5,7 +5,7 @@
  * Errors travel as values (`ErrorPayload`), not throws: Comlink rebuilds a thrown error as a
  * plain `Error` and loses its `code`.
  */
-import type { ChannelMessage, RequestStatus } from "../shared/api.js";
+import type { ChannelMessage, RequestStatus, SyncState } from "../shared/api.js";
 import type { ErrorPayload } from "../shared/errors.js";
 
 export type BridgeResult = { ok: true; result: unknown } | { ok: false; error: ErrorPayload };
@@ -15,7 +15,8 @@ export type PageEvent =
   | { type: "disconnect"; code: number; message: string }
   | { type: "permissionsChanged"; approved: boolean }
   | { type: "message"; message: ChannelMessage }
-  | { type: "status"; status: RequestStatus };
+  | { type: "status"; status: RequestStatus }
+  | { type: "sync"; sync: SyncState };
 
 export interface BridgeApi {
   request(method: string, params: unknown): Promise<BridgeResult>;

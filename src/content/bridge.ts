@@ -113,6 +113,8 @@ export class Bridge implements BridgeApi {
         return this.client.call("rc_getStatus", params as { requestId: string });
       case "rc_getMessages":
         return this.client.call("rc_getMessages", params as { channelId: string });
+      case "rc_getSyncState":
+        return this.client.call("rc_getSyncState", params as { channelId: string });
       default: {
         const unreachable: never = method;
         return unreachable;
@@ -160,6 +162,9 @@ export class Bridge implements BridgeApi {
       }
       case "status":
         if (this.channels.has(event.status.channelId)) this.emit({ type: "status", status: event.status });
+        return;
+      case "sync":
+        if (this.channels.has(event.sync.channelId)) this.emit({ type: "sync", sync: event.sync });
         return;
       case "permissionsChanged":
         if (!event.approved) this.channels.clear();

@@ -23,6 +23,7 @@ import type {
   RequestStatus,
   SendOptions,
   SendResult,
+  SyncState,
 } from "../shared/api.js";
 import type { BridgeResult, PageEvent } from "../content/bridge-protocol.js";
 import { refuseOversizedPayload } from "../content/page-wire.js";
@@ -130,6 +131,10 @@ export class Provider implements ReliableChannelProvider {
         this.events.emit("status", event.status);
         for (const handle of this.handles.get(event.status.channelId) ?? []) handle.emit("status", event.status);
         return;
+      case "sync":
+        this.events.emit("sync", event.sync);
+        for (const handle of this.handles.get(event.sync.channelId) ?? []) handle.emit("sync", event.sync);
+        return;
       default: {
         const unreachable: never = event;
         return unreachable;
@@ -174,6 +179,10 @@ class Handle implements ChannelHandle {
 
   async messages(query: MessagesQuery = {}): Promise<MessagesPage> {
     return this.provider.request({ method: "rc_getMessages", params: { ...readOptions(query), channelId: this.info.channelId } });
+  }
+
+  async syncState(): Promise<SyncState> {
+    return this.provider.request({ method: "rc_getSyncState", params: { channelId: this.info.channelId } });
   }
 
   on<E extends keyof ChannelEvents>(event: E, listener: Listener<ChannelEvents[E]>): this {

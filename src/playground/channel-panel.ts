@@ -1,6 +1,6 @@
 // Step 2, channels: the open-channel form (checked before anything is sent), the list of open
 // channels with their received counts and close buttons, and the channel's event subscriptions.
-import type { ChannelMessage, OpenChannelOptions } from "../shared/api.js";
+import type { ChannelMessage, OpenChannelOptions, SyncState } from "../shared/api.js";
 import { describeError, recordAction } from "./action-log.js";
 import { closeChannelCode, openChannelCode } from "./code.js";
 import { byId, h, showError } from "./dom.js";
@@ -36,9 +36,33 @@ function updateChannelItem(channelId: string): void {
   close.addEventListener("click", () => void closeChannel(channelId));
   channel.item.replaceChildren(
     h("strong", {}, info.channelId),
-    h("span", { class: "hint" }, ` ${info.contentTopic} · ${info.encrypted ? "encrypted" : "not encrypted"} · you are ${info.participantId} · ${channel.received} received `),
+    h("span", { class: "hint" }, ` ${info.contentTopic} · ${info.encrypted ? "encrypted" : "not encrypted"} · you are ${info.participantId} · ${channel.received} received · ${syncText(channel.sync)} `),
     close,
   );
+}
+
+/** The channel's sync state in a few words ("all synced", "3 missing, being fetched", ...). */
+function syncText(sync: SyncState | undefined): string {
+  if (!sync) return "sync state not known yet";
+  switch (sync.state) {
+    case "synced":
+      return "all synced";
+    case "syncing":
+      return `${sync.missing} missing, being fetched${sync.waiting > 0 ? ` (${sync.waiting} waiting for them)` : ""}`;
+    case "incomplete":
+      return `${sync.irretrievable} irretrievable`;
+    default: {
+      const unreachable: never = sync.state;
+      return String(unreachable);
+    }
+  }
+}
+
+function onSync(sync: SyncState): void {
+  const channel = state.channels.get(sync.channelId);
+  if (!channel) return;
+  channel.sync = sync;
+  updateChannelItem(sync.channelId);
 }
 
 function countReceived(channelId: string): void {
@@ -87,10 +111,13 @@ async function openChannel(): Promise<void> {
     state.channels.set(handle.info.channelId, channel);
     handle.on("message", onMessage);
     handle.on("status", onStatus);
+    handle.on("sync", onSync);
     channelList.append(channel.item);
     updateChannelItem(handle.info.channelId);
     refreshSendChannels();
     selectSendChannel(handle.info.channelId);
+    channel.sync = await handle.syncState();
+    updateChannelItem(handle.info.channelId);
     const history = await handle.messages({ since: null });
     for (const message of history.messages) onMessage(message);
     recordAction(`openChannel("${handle.info.channelId}")`, code, `${JSON.stringify(handle.info)}; ${history.messages.length} earlier message(s)`);
@@ -108,6 +135,7 @@ async function closeChannel(channelId: string): Promise<void> {
     await channel.handle.close();
     channel.handle.removeListener("message", onMessage);
     channel.handle.removeListener("status", onStatus);
+    channel.handle.removeListener("sync", onSync);
     state.channels.delete(channelId);
     channel.item.remove();
     refreshSendChannels();

@@ -1,6 +1,7 @@
 // The file progress bar: the first share while the file is read in chunks, the rest following
-// the accepted send's delivery states (queued .. acknowledged, or failed).
+// the accepted send's delivery states (queued .. acknowledged, or failed), segment by segment.
 import { formatBytes } from "../shared/format-bytes.js";
+import { describeProgress, progressFraction } from "../shared/stages.js";
 import { byId } from "./dom.js";
 import { STATE_ORDER, type TrackedRequest } from "./requests.js";
 
@@ -36,7 +37,13 @@ export function followFileDelivery(request: TrackedRequest): void {
     progress.classList.add("failed");
     return;
   }
-  setProgress(FILE_CHUNK_PROGRESS_SHARE + share * (index + 1), `${request.label}: ${request.state}`);
+  const parts = request.progress;
+  if (parts === undefined || request.state === "acknowledged") {
+    setProgress(FILE_CHUNK_PROGRESS_SHARE + share * (index + 1), `${request.label}: ${request.state}`);
+    return;
+  }
+  // A segmented send: accepted is the first step; the other three fill as its parts move on.
+  setProgress(FILE_CHUNK_PROGRESS_SHARE + share * (1 + 3 * progressFraction(parts)), `${request.label}: ${request.state} · ${describeProgress(parts)}`);
 }
 
 /** Read a file in chunks (for the progress bar); the bytes are what `file.arrayBuffer()` gives. */

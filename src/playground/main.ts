@@ -40,7 +40,7 @@ async function start(): Promise<void> {
   }
   state.provider = provider;
   showProviderFound(provider);
-  for (const name of ["connect", "disconnect", "permissionsChanged", "message", "status"] as const) {
+  for (const name of ["connect", "disconnect", "permissionsChanged", "message", "status", "sync"] as const) {
     provider.on(name, (payload: unknown) => logEvent(name, payload));
   }
   provider.on("connect", () => {

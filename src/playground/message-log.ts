@@ -1,5 +1,6 @@
-// The "Messages" list: each received message once (history and live events may overlap),
-// shown as text, pretty JSON or a download link for binary data, newest first and bounded.
+// The "Messages" list: the channel's conversation (what others sent, and this site's own sends
+// from any tab), each message once (history and live events may overlap), shown as text, pretty
+// JSON or a download link for binary data, newest first and bounded.
 import type { ChannelMessage } from "../shared/api.js";
 import { formatBytes } from "../shared/format-bytes.js";
 import { byId, h } from "./dom.js";
@@ -32,21 +33,33 @@ function renderMessage(message: ChannelMessage, receivedAt: number): HTMLLIEleme
   }
   return h(
     "li",
-    { "data-message-id": message.messageId, "data-channel": message.channelId },
-    h("div", { class: "message-head" }, h("time", {}, clockTime(receivedAt)), h("span", { class: "badge" }, message.channelId), h("span", { class: "sender", title: message.senderId }, `from ${message.senderId}`), h("span", { class: "hint" }, formatBytes(message.data.byteLength))),
+    { "data-message-id": message.messageId, "data-channel": message.channelId, ...(message.fromSelf ? { class: "own" } : {}) },
+    h(
+      "div",
+      { class: "message-head" },
+      h("time", {}, clockTime(receivedAt)),
+      h("span", { class: "badge" }, message.channelId),
+      h("span", { class: "sender", title: message.senderId }, message.fromSelf ? "from you (this site)" : `from ${message.senderId}`),
+      h("span", { class: "hint" }, formatBytes(message.data.byteLength)),
+    ),
     body,
   );
 }
 
 /**
- * Records and shows a received message. `countReceived` runs for a message seen for the first
- * time, before it is shown (the channel panel counts it); a repeat is ignored.
+ * Records and shows a message. `countReceived` runs for a message from someone else seen for the
+ * first time, before it is shown (the channel panel counts it); a repeat is ignored. The site's
+ * own sends are shown but neither counted nor recorded as received.
  */
 export function receiveMessage(message: ChannelMessage, countReceived: (channelId: string) => void): void {
   const key = `${message.channelId}\n${message.messageId}`;
   if (state.seenMessages.has(key)) return; // history and live events may overlap
   state.seenMessages.add(key);
   const receivedAt = Date.now();
+  if (message.fromSelf) {
+    showMessage(message, receivedAt);
+    return;
+  }
   state.received.push({
     channelId: message.channelId,
     messageId: message.messageId,
@@ -56,8 +69,12 @@ export function receiveMessage(message: ChannelMessage, countReceived: (channelI
     receivedAt,
   });
   countReceived(message.channelId);
+  showMessage(message, receivedAt);
+  scheduleStats();
+}
+
+function showMessage(message: ChannelMessage, receivedAt: number): void {
   messages.prepend(renderMessage(message, receivedAt));
   while (messages.children.length > MAX_MESSAGE_ROWS) messages.lastElementChild?.remove();
   messagesEmpty.hidden = true;
-  scheduleStats();
 }

@@ -1,6 +1,6 @@
 // What the playground page holds while it runs: the provider, its open channels, its sends and
 // the messages it received, plus the page's query parameters. Shared by every section.
-import type { ChannelHandle, ReliableChannelProvider } from "../shared/api.js";
+import type { ChannelHandle, ReliableChannelProvider, SyncState } from "../shared/api.js";
 import { RequestTracker } from "./requests.js";
 import type { SnapshotMessage } from "./server-api.js";
 
@@ -12,6 +12,8 @@ export interface OpenChannel {
   handle: ChannelHandle;
   item: HTMLLIElement;
   received: number;
+  /** Its latest sync state (from `syncState()` at open, then `sync` events). */
+  sync?: SyncState;
 }
 
 export const state = {

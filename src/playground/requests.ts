@@ -3,7 +3,7 @@
  * was first seen, and the final outcome. Status events may overtake the `send()` answer that
  * carries the request id, so statuses of unknown ids wait until the send is recorded.
  */
-import type { RequestState, RequestStatus } from "../shared/api.js";
+import type { RequestProgress, RequestState, RequestStatus } from "../shared/api.js";
 
 /** The happy path, in order; `failed` is the other final state. */
 export const STATE_ORDER = ["queued", "propagated", "stored", "acknowledged"] as const satisfies readonly RequestState[];
@@ -27,6 +27,12 @@ export interface TrackedRequest {
   state: RequestState;
   ackedBy: string[];
   failedReason?: string;
+  /** How far the parts of a segmented send got (its latest `progress`). */
+  progress?: RequestProgress;
+}
+
+function sameProgress(a: RequestProgress, b: RequestProgress | undefined): boolean {
+  return b !== undefined && a.propagated === b.propagated && a.stored === b.stored && a.acknowledged === b.acknowledged && a.failed === b.failed;
 }
 
 function rank(state: RequestState): number {
@@ -76,6 +82,19 @@ export class RequestTracker {
       changed = true;
     }
     if (status.state === "failed") request.failedReason = status.reason;
+    if (status.progress !== undefined && !sameProgress(status.progress, request.progress)) {
+      // Parts move in any order of events: keep the furthest count of each.
+      const before = request.progress;
+      request.progress = before
+        ? {
+            ...status.progress,
+            propagated: Math.max(before.propagated, status.progress.propagated),
+            stored: Math.max(before.stored, status.progress.stored),
+            acknowledged: Math.max(before.acknowledged, status.progress.acknowledged),
+          }
+        : { ...status.progress };
+      changed = true;
+    }
     return changed ? request : undefined;
   }
 

@@ -69,7 +69,7 @@ function renderChannel(
     h(
       "p",
       { className: "muted meta" },
-      `${plural(total, "sent message")}${counted < total ? ` (counts: newest ${counted})` : ""} · ${plural(channel.received, "received message")} kept (${retentionText(channel.retention)})` +
+      `${plural(total, "sent message")}${counted < total ? ` (counts: newest ${counted})` : ""} · ${plural(channel.received, "message")} kept (${retentionText(channel.retention)})` +
         (channel.sync.storeSyncedUntilMs ? ` · store synced to ${formatClock(channel.sync.storeSyncedUntilMs).slice(0, 8)}` : ""),
     ),
     channel.recent.length > 0

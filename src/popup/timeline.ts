@@ -1,10 +1,11 @@
 /**
  * One request's delivery timeline, drawn as SVG: per part a line through queued -> propagated
  * -> stored -> acknowledged, nodes spaced by elapsed time (log-compressed, so a 5 ms hop and a
- * 10 s wait both stay visible), with the time of each step, the method and the retries.
+ * 10 s wait both stay visible), with the time of each step, the method and the retries; a
+ * segmented request also gets one progress bar over all its parts.
  */
 import type { RequestTimeline, TimelinePart } from "../shared/inspector-views.js";
-import { PROGRESS_STAGES as STEPS, STAGE_RANK, type ProgressStage as Step } from "../shared/stages.js";
+import { describeProgress, progressFraction, PROGRESS_STAGES as STEPS, STAGE_RANK, type ProgressStage as Step, type RequestProgress } from "../shared/stages.js";
 import { formatBytes } from "../shared/format-bytes.js";
 import { h, svg } from "./dom.js";
 import { formatClock, formatDuration, plural, shortId } from "./format.js";
@@ -44,10 +45,23 @@ export function renderTimeline(root: HTMLElement, request: RequestTimeline | nul
       h("code", { title: request.requestId }, shortId(request.requestId, 8, 6)),
       ` in ${request.channelId} · ${formatBytes(request.payloadBytes)} · sent ${formatClock(request.createdAtMs)}`,
     ),
+    ...(request.progress !== undefined ? [progressBar(request.progress)] : []),
     drawing,
     h("p", { className: "muted" }, request.parts.length > MAX_PARTS_DRAWN ? `…and ${request.parts.length - MAX_PARTS_DRAWN} more parts.` : ""),
     h("p", { className: "timeline-outcome", dataset: { state: request.state } }, outcome(request)),
     ...request.parts.slice(0, MAX_PARTS_DRAWN).map((part) => h("p", { className: "muted part-facts" }, partFacts(part, request.parts.length > 1))),
+  );
+}
+
+/** A segmented request: one bar for all its parts, accepted .. acknowledged. */
+function progressBar(progress: RequestProgress): HTMLElement {
+  const percent = Math.round(progressFraction(progress) * 100);
+  const label = describeProgress(progress);
+  return h(
+    "p",
+    { className: "timeline-progress" },
+    h("progress", { title: label, attrs: { max: "100", value: String(percent), "aria-label": `delivery progress: ${label}` } }),
+    h("span", { className: "muted" }, ` ${label}`),
   );
 }
 

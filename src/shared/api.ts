@@ -2,9 +2,9 @@
  * The page API: what a web page gets as `window.reliableChannel`.
  *
  * This file is the contract for dApp developers. It has no runtime dependencies (types and a
- * few constants only; the limits and the error table are re-exported from limits.ts and
- * error-codes.ts, themselves dependency-free), so a dApp can copy the three files or import
- * them with `import type`.
+ * few constants only; the limits, the error table, the progress and sync-state types are
+ * re-exported from limits.ts, error-codes.ts, stages.ts and sync-state.ts, themselves
+ * dependency-free), so a dApp can copy the five files or import them with `import type`.
  *
  * Shape: an EIP-1193-style provider (`request({ method, params })`, `on`/`removeListener`) plus
  * typed helpers (`connect()`, `openChannel()`), found either as `window.reliableChannel` or,
@@ -44,6 +44,8 @@ export { DEFAULT_CHANNEL_RETENTION, CHANNEL_RETENTION_BOUNDS, SETTLED_REQUEST_RE
  * Stable error codes by name (`ProviderErrorCode.Unauthorized === 4100`); what each means is
  * documented on its entry in error-codes.ts.
  */
+import type { RequestProgress } from "./stages.js";
+import { SYNC_IDS_LISTED, type SyncStatus, type SyncSummary } from "./sync-state.js";
 import { ErrorCodes as ProviderErrorCode, type ErrorName as ProviderErrorName } from "./error-codes.js";
 export { ProviderErrorCode, type ProviderErrorName };
 
@@ -76,7 +78,7 @@ export interface OpenChannelOptions {
   /** Your id in the channel (SDS sender id); one is generated and kept per site when omitted. */
   participantId?: string;
   /**
-   * How many received messages the extension keeps for `messages()` (defaults
+   * How many messages (received ones and this site's own sends) the extension keeps for `messages()` (defaults
    * `DEFAULT_CHANNEL_RETENTION`: 1,000 messages or 7 days, whichever keeps fewer; bounds
    * `CHANNEL_RETENTION_BOUNDS`, else 5001 InvalidParams). Given again later, it replaces the
    * channel's setting; omitted, the setting stays.
@@ -97,7 +99,7 @@ export interface ChannelInfo {
   encrypted: boolean;
   /** Cursor of the newest message the channel holds (pass it as `since` to read only newer ones). */
   cursor: string | null;
-  /** What the channel keeps of received messages. */
+  /** What the channel keeps of its conversation (received messages and own sends). */
   retention: ChannelRetention;
 }
 
@@ -113,13 +115,21 @@ export interface SendResult {
   requestId: string;
 }
 
-/** Delivery state of one send, in order queued -> propagated -> stored -> acknowledged, or failed. */
+/**
+ * Delivery state of one send, in order queued -> propagated -> stored -> acknowledged, or failed.
+ * A send carried by several Waku messages (a payload over one message's size, sent as segments)
+ * also has `progress`, and gets a `status` event each time one of its parts moves on (the state
+ * may stay the same between two of them).
+ */
 export type RequestStatus =
-  | { requestId: string; channelId: string; state: "queued" }
-  | { requestId: string; channelId: string; state: "propagated" }
-  | { requestId: string; channelId: string; state: "stored" }
-  | { requestId: string; channelId: string; state: "acknowledged"; ackedBy: string[] }
-  | { requestId: string; channelId: string; state: "failed"; reason: string };
+  | { requestId: string; channelId: string; state: "queued"; progress?: RequestProgress }
+  | { requestId: string; channelId: string; state: "propagated"; progress?: RequestProgress }
+  | { requestId: string; channelId: string; state: "stored"; progress?: RequestProgress }
+  | { requestId: string; channelId: string; state: "acknowledged"; ackedBy: string[]; progress?: RequestProgress }
+  | { requestId: string; channelId: string; state: "failed"; reason: string; progress?: RequestProgress };
+
+/** How far the parts (segments) of a large send got; see `RequestStatus`. Defined in stages.ts. */
+export type { RequestProgress };
 
 export type RequestState = RequestStatus["state"];
 
@@ -135,11 +145,26 @@ export interface ChannelMessage {
   data: Uint8Array;
   /** SDS sender id of the author. */
   senderId: string;
-  /** True when this site sent it (from this tab or another of the same site). */
+  /**
+   * True when this site sent it (from this tab or another of the same site). Every tab of the
+   * site gets its own sends as `message` events too (the sending tab included, possibly before
+   * `send` resolves) and reads them in `messages()`: one conversation in every tab.
+   */
   fromSelf: boolean;
-  /** When this profile received it, milliseconds since the epoch (SDS carries no sender time). */
+  /** On this site's own sends: the `requestId` its `send` returned (match it to skip your own echo). */
+  requestId?: string;
+  /** When this profile received it (own sends: accepted it), milliseconds since the epoch (SDS carries no sender time). */
   timestamp: number;
 }
+
+/**
+ * Whether this profile holds every message of a channel it knows of (`channel.syncState()` and
+ * the `sync` event): `state` is "synced", "syncing" (`missing` messages are being fetched, and
+ * `waiting` received ones wait for them to be delivered in order) or "incomplete" (nothing is
+ * being fetched, but `irretrievable` messages could not be retrieved). Ids are SDS message ids.
+ */
+export type SyncState = { channelId: string } & SyncSummary;
+export { SYNC_IDS_LISTED, type SyncStatus, type SyncSummary };
 
 export interface MessagesQuery {
   /** Only messages after this cursor; from the oldest kept message when omitted. */
@@ -177,6 +202,7 @@ export interface MethodMap {
   rc_send: { params: { channelId: string; data: Payload } & SendOptions; result: SendResult };
   rc_getStatus: { params: { requestId: string }; result: RequestStatus };
   rc_getMessages: { params: { channelId: string } & MessagesQuery; result: MessagesPage };
+  rc_getSyncState: { params: { channelId: string }; result: SyncState };
 }
 
 export type MethodName = keyof MethodMap;
@@ -189,6 +215,7 @@ export const METHOD_NAMES = [
   "rc_send",
   "rc_getStatus",
   "rc_getMessages",
+  "rc_getSyncState",
 ] as const satisfies readonly MethodName[];
 
 export type RequestArguments<M extends MethodName = MethodName> = undefined extends MethodMap[M]["params"]
@@ -210,6 +237,8 @@ export interface ProviderEvents {
   message: ChannelMessage;
   /** A send on a channel this page opened changed state. */
   status: RequestStatus;
+  /** The sync state of a channel this page opened changed. */
+  sync: SyncState;
 }
 
 export type ProviderEventName = keyof ProviderEvents;
@@ -218,6 +247,7 @@ export type Listener<T> = (payload: T) => void;
 export interface ChannelEvents {
   message: ChannelMessage;
   status: RequestStatus;
+  sync: SyncState;
 }
 
 /** A channel opened by this page. Events are those of this channel only. */
@@ -226,6 +256,8 @@ export interface ChannelHandle {
   send(data: Payload, options?: SendOptions): Promise<SendResult>;
   status(requestId: string): Promise<RequestStatus>;
   messages(query?: MessagesQuery): Promise<MessagesPage>;
+  /** Whether this profile holds every message of the channel it knows of (see `SyncState`). */
+  syncState(): Promise<SyncState>;
   on<E extends keyof ChannelEvents>(event: E, listener: Listener<ChannelEvents[E]>): ChannelHandle;
   removeListener<E extends keyof ChannelEvents>(event: E, listener: Listener<ChannelEvents[E]>): ChannelHandle;
   /** Stop receiving on this page; sends already accepted keep being delivered. */

@@ -1,6 +1,6 @@
 // Inspector views: what the toolbar popup shows of the node, the channels and one request's timeline.
 // Read-only snapshots the worker builds for the popup (and tests); no behaviour here.
-import type { RequestStage } from "./stages.js";
+import type { RequestProgress, RequestStage } from "./stages.js";
 
 /** What the popup (and tests) see of the node and the delivery pipeline. */
 export interface NetworkStatus {
@@ -56,7 +56,7 @@ export interface ChannelSummary {
    * them unless the outbox holds more than the inspector reads per poll); `total` is all.
    */
   requests: { total: number; counted: number; byState: Record<RequestStage, number> };
-  /** Payloads received from other participants (inbox entries kept). */
+  /** Inbox entries kept: payloads received from other participants and the site's own sends. */
   received: number;
   /** What the channel keeps of received messages (its `retention` setting). */
   retention: { maxMessages: number; maxAgeMs: number };
@@ -92,5 +92,7 @@ export interface RequestTimeline {
   /** Participants that acknowledged enough parts to rebuild the payload. */
   ackedBy: string[];
   failureReason?: string;
+  /** A segmented request: how far its parts got. */
+  progress?: RequestProgress;
   parts: TimelinePart[];
 }

@@ -3,7 +3,7 @@
 // reconnect is not executed twice. Bytes travel as Uint8Array: the port uses structured clone
 // (manifest `message_serialization`, Chrome 148+; always in Firefox).
 import type { ErrorPayload } from "./errors.js";
-import { METHOD_NAMES, type ChannelMessage, type ConnectResult, type ChannelInfo, type MessagesPage, type RequestStatus, type SendResult } from "./api.js";
+import { METHOD_NAMES, type ChannelMessage, type ConnectResult, type ChannelInfo, type MessagesPage, type RequestStatus, type SendResult, type SyncState } from "./api.js";
 
 /** Version of the page-port protocol (`hello`/`ready`), also reported by the worker's `pong`. */
 export const EXTENSION_PROTOCOL_VERSION = 1;
@@ -21,6 +21,7 @@ export type WorkerMethodMap = {
   rc_send: { params: WireSendParams; result: SendResult };
   rc_getStatus: { params: { requestId: string }; result: RequestStatus };
   rc_getMessages: { params: { channelId: string; since?: string | null; limit?: number }; result: MessagesPage };
+  rc_getSyncState: { params: { channelId: string }; result: SyncState };
   /** Internal (not callable by pages): deliver this channel's events to this session, replaying after `since`. */
   rc_subscribe: { params: { channelId: string; since: string | null }; result: { cursor: string | null } };
 };
@@ -56,6 +57,7 @@ export type ClientMessage =
 export type WorkerEvent =
   | { type: "message"; message: ChannelMessage }
   | { type: "status"; status: RequestStatus }
+  | { type: "sync"; sync: SyncState }
   | { type: "permissionsChanged"; approved: boolean };
 
 export type ServerMessage =

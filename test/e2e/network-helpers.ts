@@ -67,12 +67,23 @@ export function sendAll(page: Page, texts: string[]): Promise<string[]> {
   }, texts);
 }
 
-/** Texts of the `message` events the page received, in arrival order. */
+/** Texts of the `message` events from other participants the page received, in arrival order. */
 export function receivedTexts(page: Page): Promise<string[]> {
-  return page.evaluate(() =>
-    ((window as unknown as { __rcEvents: { event: string; payload: { text?: string } }[] }).__rcEvents ?? [])
-      .filter((e) => e.event === "message")
-      .map((e) => e.payload.text ?? ""),
+  return messageTexts(page, false);
+}
+
+/** Texts of the `message` events of the site's own sends (from any of its tabs) the page got, in order. */
+export function ownTexts(page: Page): Promise<string[]> {
+  return messageTexts(page, true);
+}
+
+function messageTexts(page: Page, fromSelf: boolean): Promise<string[]> {
+  return page.evaluate(
+    (fromSelf) =>
+      ((window as unknown as { __rcEvents: { event: string; payload: { text?: string; fromSelf?: boolean } }[] }).__rcEvents ?? [])
+        .filter((e) => e.event === "message" && e.payload.fromSelf === fromSelf)
+        .map((e) => e.payload.text ?? ""),
+    fromSelf,
   );
 }
 

@@ -8,7 +8,8 @@
  * page sees the request acknowledged; (2) the worker stopped at random moments during a burst
  * loses and duplicates nothing; (5) interop with a Node @waku/sdk ReliableChannel both ways;
  * (4) a browser closed with messages pending while the network is down delivers them when
- * reopened on the same profile with the network back.
+ * reopened on the same profile with the network back; (6) two sites of one profile are two
+ * participants; (7) two tabs of one site show one conversation.
  *
  * Default sizes keep the file to a few minutes; FULL_E2E=1 runs the issue's full counts.
  */
@@ -20,7 +21,8 @@ import { startDevnet, type Devnet } from "../../devnet/index.js";
 import type { ChannelHandle } from "../../src/shared/api.js";
 import { waitUntilReady } from "../support/devnet-client.js";
 import { launchWithExtension, stopServiceWorkers, watchWorkerVersions, type ExtensionBrowser } from "./browser.js";
-import { channelPage, diagnose, extensionPage, networkStatus, receivedTexts, sendAll, setNetwork, statesOf, waitFor, waitForNetwork } from "./network-helpers.js";
+import { channelPage, diagnose, extensionPage, networkStatus, ownTexts, receivedTexts, sendAll, setNetwork, statesOf, waitFor, waitForNetwork } from "./network-helpers.js";
+import { events } from "./page-helpers.js";
 import { HOST_RESOLVER_RULES, startTestServer, type TestServer } from "./test-server.js";
 
 const FULL = process.env.FULL_E2E === "1";
@@ -130,6 +132,37 @@ describe("extension over a real Waku network (two profiles, local devnet)", () =
     expect(await receivedTexts(site2)).toEqual(["from site 1"]);
     expect(await receivedTexts(site1)).toEqual(["from site 2"]);
     for (const page of [site1, site2, b]) await page.close();
+  });
+
+  it("(7) two tabs of one site show one conversation: a send from one tab reaches the other, marked as its own, and both read it back", async () => {
+    const tab1 = await channelPage(alice, server, "chat.test", "e2e-tabs");
+    const tab2 = await channelPage(alice, server, "chat.test", "e2e-tabs");
+    const b = await channelPage(bob, server, "chat.test", "e2e-tabs");
+    const [requestId] = await sendAll(tab1, ["from tab 1"]);
+    await waitFor(async () => (await ownTexts(tab2)).includes("from tab 1"), "tab 2 gets tab 1's send", 10_000);
+    await waitFor(async () => (await receivedTexts(b)).includes("from tab 1"), "the other profile receives it", 60_000);
+    await sendAll(b, ["reply"]);
+    await waitFor(async () => (await receivedTexts(tab1)).includes("reply") && (await receivedTexts(tab2)).includes("reply"), "both tabs hear the reply", 60_000);
+    await new Promise((resolve) => setTimeout(resolve, 1_000)); // a late echo of the own send would show now
+    const mine = (await events(tab2, "message")).filter((e) => e.payload.fromSelf === true);
+    expect(mine.map((e) => [e.payload.text, e.payload.requestId])).toEqual([["from tab 1", requestId]]);
+    expect(await ownTexts(tab1)).toEqual(["from tab 1"]);
+    expect(await receivedTexts(tab2)).toEqual(["reply"]);
+    expect(await receivedTexts(b)).toEqual(["from tab 1"]);
+    // A tab opened later reads the same conversation, in order.
+    const tab3 = await channelPage(alice, server, "chat.test", "e2e-tabs");
+    const history = await tab3.evaluate(async () => {
+      const page = await (window as unknown as ChannelWindow).__channel.messages();
+      return page.messages.map((m) => [new TextDecoder().decode(m.data), m.fromSelf]);
+    });
+    expect(history).toEqual([
+      ["from tab 1", true],
+      ["reply", false],
+    ]);
+    // Nothing missing: the channel says it is synced.
+    const sync = await tab3.evaluate(() => (window as unknown as ChannelWindow).__channel.syncState());
+    expect(sync).toEqual({ channelId: "e2e-tabs", state: "synced", missing: 0, waiting: 0, irretrievable: 0, missingIds: [], irretrievableIds: [] });
+    for (const page of [tab1, tab2, tab3, b]) await page.close();
   });
 
   it(`(2) the worker stopped ${WORKER_STOPS} times at random moments during a burst of ${BURST}: nothing lost, nothing twice`, async () => {

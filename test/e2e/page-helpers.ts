@@ -39,7 +39,7 @@ export async function recordEvents(page: Page): Promise<void> {
     const w = window as unknown as { __rcEvents: unknown[] };
     w.__rcEvents = [];
     const provider = window.reliableChannel!;
-    for (const event of ["connect", "disconnect", "permissionsChanged", "message", "status"] as const) {
+    for (const event of ["connect", "disconnect", "permissionsChanged", "message", "status", "sync"] as const) {
       provider.on(event, (payload: unknown) => {
         const copy = { ...(payload as Record<string, unknown>) };
         if (event === "message") copy.text = new TextDecoder().decode(copy.data as Uint8Array);

@@ -8,7 +8,7 @@
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startDevnet, type Devnet } from "../../devnet/index.js";
-import { storedBytesFor } from "../../src/background/site-budget.js";
+import { admissionBytesFor, storedBytesFor } from "../../src/background/site-budget.js";
 import type { ChannelHandle } from "../../src/shared/api.js";
 import type { SiteBudgetsResponse } from "../../src/shared/worker-messages.js";
 import { launchWithExtension, type ExtensionBrowser } from "./browser.js";
@@ -55,7 +55,7 @@ function recordShapes(page: Page): Promise<void> {
   return page.evaluate(() => {
     const w = window as unknown as { __shapes: string[] };
     w.__shapes = [];
-    window.reliableChannel!.on("message", (message) => w.__shapes.push(`${message.data[0]}x${message.data.length}`));
+    window.reliableChannel!.on("message", (message) => !message.fromSelf && w.__shapes.push(`${message.data[0]}x${message.data.length}`));
   });
 }
 
@@ -119,9 +119,10 @@ describe("storage budget per site (two profiles, local devnet)", () => {
     const outcomes = await sendUntilRefused(aliceBig, PAYLOAD_BYTES, 20);
     const accepted = outcomes.flatMap((o) => ("requestId" in o ? [o.requestId] : []));
     expect(outcomes.at(-1)).toEqual({ code: 5003, name: "StorageFull" });
-    expect(accepted).toHaveLength(Math.floor(BUDGET_BYTES / storedBytesFor(PAYLOAD_BYTES)));
+    // Each accepted send holds its charge and its own inbox entry (the site's conversation).
+    expect(accepted).toHaveLength(Math.floor(BUDGET_BYTES / admissionBytesFor(PAYLOAD_BYTES)));
     const full = (await budgets(aliceAdmin, { kind: "budgets:get" })).budgets.find((b) => b.origin === bigOrigin);
-    expect(full?.usedBytes).toBe(accepted.length * storedBytesFor(PAYLOAD_BYTES));
+    expect(full?.usedBytes).toBe(accepted.length * admissionBytesFor(PAYLOAD_BYTES));
 
     // What the browser says the accepted payloads cost (once prepared: segments, SDS, queued messages).
     await new Promise((resolve) => setTimeout(resolve, 3_000));
@@ -153,8 +154,9 @@ describe("storage budget per site (two profiles, local devnet)", () => {
     // Acknowledged (bob's next message carries its acks): the space comes back and big.test sends again.
     await sendAll(bobBig, ["ack carrier"]);
     await waitFor(async () => (await statesOf(aliceBig, accepted)).every((s) => s === "acknowledged"), "acknowledged", 90_000, 1_000);
+    // What stays is the inbox copies of its own sends, until the channel's retention drops them.
     await waitFor(
-      async () => ((await budgets(aliceAdmin, { kind: "budgets:get" })).budgets.find((b) => b.origin === bigOrigin)?.usedBytes ?? Infinity) < storedBytesFor(PAYLOAD_BYTES),
+      async () => ((await budgets(aliceAdmin, { kind: "budgets:get" })).budgets.find((b) => b.origin === bigOrigin)?.usedBytes ?? Infinity) < accepted.length * PAYLOAD_BYTES + storedBytesFor(1),
       "big.test's space given back",
       10_000,
     );

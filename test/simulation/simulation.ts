@@ -262,19 +262,23 @@ async function checkInvariants(
     }
     const inbox = await inboxOf(p);
     inboxes.set(p.name, inbox);
-    delivered += inbox.length;
+    delivered += inbox.filter((entry) => entry.requestId === undefined).length;
     // Exactly once: no payload twice in the app's inbox (each payload is unique per send).
     const seen = new Map<string, number>();
     for (const entry of inbox) {
       const payload = idOf(entry.payload);
       seen.set(payload, (seen.get(payload) ?? 0) + 1);
-      if (entry.senderId === p.name) violations.push(`${p.name}: own message ${payload} in its inbox`);
+      // Its own sends are in its inbox as its own (recorded when accepted, with their request
+      // id); one coming back from the network as a received message would be an echo leaking.
+      if (entry.senderId === p.name && entry.requestId === undefined) violations.push(`${p.name}: own message ${payload} received from the network`);
+      if (entry.senderId !== p.name && entry.requestId !== undefined) violations.push(`${p.name}: ${payload} of ${entry.senderId} recorded as its own send`);
     }
     for (const [payload, count] of seen) if (count > 1) violations.push(`${p.name}: ${payload} delivered ${count} times`);
     // Causal order: a message's causal history that this participant has comes before it.
     const position = new Map(inbox.map((entry, i) => [entry.key, i]));
     for (const [i, entry] of inbox.entries()) {
-      if (entry.afterLoss) continue;
+      // An own send sits where it was accepted, before its SDS wrap chose its causal history.
+      if (entry.afterLoss || entry.requestId !== undefined) continue;
       for (const dependency of dependencies.get(entry.key) ?? []) {
         const at = position.get(dependency);
         if (at !== undefined) causalPairs++;
@@ -297,6 +301,9 @@ async function checkInvariants(
       });
       violations.push(`${a.payload} (${a.requestId}) ended ${state} (prepared: ${record?.prepared}, ${outgoing.join(", ") || "no message ids"})`);
     }
+    // The sender's own conversation has it once, as its own.
+    const own = inboxes.get(a.sender)?.filter((e) => e.requestId === a.requestId) ?? [];
+    if (inboxes.has(a.sender) && (own.length !== 1 || idOf(own[0]!.payload) !== a.payload)) violations.push(`${a.payload} is ${own.length} times in its sender's inbox`);
     // Exactly once, the "at least" half: with the store intact, everyone else gets it.
     if (complete) {
       for (const [name, inbox] of inboxes) {

@@ -4,6 +4,7 @@
  */
 import { productionCoreAdapters } from "../../src/background/core-adapters.js";
 import { ChannelManager, type ChannelManagerOptions, type ChannelStores } from "../../src/core/channel/channel-manager.js";
+import type { SyncSummary } from "../../src/shared/sync-state.js";
 import type { OutgoingItem } from "../../src/core/channel/reliable-channel.js";
 import type { ChannelEvent, InboxEntry } from "../../src/core/channel/types.js";
 import type { Transport } from "../../src/core/ports/transport.js";
@@ -13,6 +14,7 @@ import { MemoryRateLimitStore } from "./memory-ratelimit-store.js";
 import { MemorySdsStore } from "./memory-sds-store.js";
 import { MemorySegmentStore } from "./memory-segment-store.js";
 import { memoryPendingWork } from "./memory-pending-work.js";
+import { LoopbackNetwork } from "./loopback-transport.js";
 import { type Clock, systemClock } from "../../src/core/ports/clock.js";
 import { type Scheduler, systemScheduler } from "../../src/core/ports/scheduler.js";
 import type { PayloadCipher } from "../../src/core/crypto/cipher.js";
@@ -42,6 +44,9 @@ export const FAST_OPTIONS: ChannelManagerOptions = {
   limits: { retrievalIntervalMs: 200 },
 };
 
+/** What the harness needs of test/support/virtual-time.ts. */
+export type VirtualTimeLike = { clock: Clock; scheduler: Scheduler; track<T>(work: Promise<T>): Promise<T> };
+
 export async function startManager(
   transport: Transport,
   options: {
@@ -49,7 +54,7 @@ export async function startManager(
     errors?: unknown[];
     managerOptions?: ChannelManagerOptions;
     /** Virtual time (test/support/virtual-time.ts) for core tests; real timers otherwise. */
-    time?: { clock: Clock; scheduler: Scheduler; track<T>(work: Promise<T>): Promise<T> };
+    time?: VirtualTimeLike;
   } = {},
 ): Promise<ChannelManager> {
   const errors = options.errors;
@@ -79,19 +84,27 @@ function trackedCipher(cipher: PayloadCipher, time?: { track<T>(work: Promise<T>
 
 /** Collects a channel's events for assertions. */
 export class EventLog {
+  /** What other participants sent. */
   readonly messages: InboxEntry[] = [];
+  /** This participant's own sends, as the inbox recorded them (entries with a `requestId`). */
+  readonly own: InboxEntry[] = [];
   readonly statuses = new Map<string, ChannelEvent & { type: "status" }>();
   readonly dropped: ChannelEvent[] = [];
+  /** Sync states, in the order the channel reported them. */
+  readonly syncs: SyncSummary[] = [];
   readonly listener = (event: ChannelEvent): void => {
     switch (event.type) {
       case "message":
-        this.messages.push(event.message);
+        (event.message.requestId === undefined ? this.messages : this.own).push(event.message);
         return;
       case "status":
         this.statuses.set(event.status.requestId, event);
         return;
       case "dropped":
         this.dropped.push(event);
+        return;
+      case "sync":
+        this.syncs.push(event.sync);
         return;
       default: {
         const unreachable: never = event;
@@ -120,3 +133,22 @@ export async function waitUntil(probe: () => boolean | Promise<boolean>, what: s
 /** UTF-8 bytes of a test string. */
 export const text = (s: string): Uint8Array => new TextEncoder().encode(s);
 
+
+/**
+ * Alice and Bob, each with a manager on its own node of one loopback network, in channel "room"
+ * on `contentTopic`, with an EventLog each and the errors both managers reported (core tests on
+ * virtual time).
+ */
+export async function aliceAndBob(time: VirtualTimeLike, contentTopic: string) {
+  const network = new LoopbackNetwork({ clock: time.clock });
+  const errors: unknown[] = [];
+  const aliceNode = await startManager(network.createNode(), { time, errors });
+  const bobNode = await startManager(network.createNode(), { time, errors });
+  const alice = await aliceNode.openChannel({ channelId: "room", contentTopic, participantId: "alice" });
+  const bob = await bobNode.openChannel({ channelId: "room", contentTopic, participantId: "bob" });
+  const aliceLog = new EventLog();
+  const bobLog = new EventLog();
+  alice.on(aliceLog.listener);
+  bob.on(bobLog.listener);
+  return { network, aliceNode, bobNode, alice, bob, aliceLog, bobLog, errors };
+}

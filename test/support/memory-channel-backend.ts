@@ -15,7 +15,7 @@
 import { BackendListeners } from "../../src/background/backend-listeners.js";
 import type { BackendEvent, BackendListener, BackendMessagesQuery, BackendSendOptions, ChannelBackend, OpenChannelParams, Unsubscribe } from "../../src/background/channel-backend.js";
 import { defaultContentTopic } from "../../src/background/content-topic.js";
-import type { ChannelInfo, ChannelMessage, MessagesPage, RequestStatus } from "../../src/shared/api.js";
+import type { ChannelInfo, ChannelMessage, MessagesPage, RequestStatus, SyncState } from "../../src/shared/api.js";
 import { DEFAULT_CHANNEL_RETENTION } from "../../src/shared/limits.js";
 import { ReliableChannelError, invalidParams } from "../../src/shared/errors.js";
 import { bytesToHex } from "../../src/shared/bytes.js";
@@ -159,6 +159,12 @@ export class MemoryChannelBackend implements ChannelBackend {
     return record ? structuredClone(record.status) : undefined;
   }
 
+  /** Nothing is ever missing in the loop: every channel is synced. */
+  async syncState(origin: string, channelId: string): Promise<SyncState> {
+    this.openState(origin, channelId);
+    return { channelId, state: "synced", missing: 0, waiting: 0, irretrievable: 0, missingIds: [], irretrievableIds: [] };
+  }
+
   async messages(origin: string, channelId: string, query: BackendMessagesQuery): Promise<MessagesPage> {
     const channel = this.openState(origin, channelId);
     const after = this.parseCursor(query.since);
@@ -215,9 +221,9 @@ export class MemoryChannelBackend implements ChannelBackend {
       timestamp: this.now(),
     };
     this.setStatus(channel, { requestId, channelId: channel.channelId, state: "queued" });
-    this.append(channel, message, true);
-
     const ephemeral = options.ephemeral === true;
+    // As the core does: an accepted send joins the site's conversation; an ephemeral one is not stored.
+    if (!ephemeral) this.append(channel, { ...message, requestId }, true);
     this.after(this.delays.propagated, () => {
       const reached = this.peersOf(channel);
       for (const peer of reached) this.append(peer, message, false);

@@ -131,4 +131,11 @@ describe("validateCall: every page argument is hostile", () => {
     expect(rejection("rc_getMessages", { channelId: "c", since: "x".repeat(257) })).toMatchObject({ name: "InvalidParams" });
     expect(rejection("rc_getStatus", { requestId: "../../x" })).toMatchObject({ name: "InvalidParams" });
   });
+
+  it("checks sync-state queries: a channel id and nothing else", () => {
+    expect(validateCall("rc_getSyncState", { channelId: "c" })).toEqual({ method: "rc_getSyncState", params: { channelId: "c" } });
+    for (const params of [undefined, {}, { channelId: "" }, { channelId: "c", since: null }, "c", [] as unknown]) {
+      expect(rejection("rc_getSyncState", params)).toMatchObject({ name: "InvalidParams", code: 5001 });
+    }
+  });
 });

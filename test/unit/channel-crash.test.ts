@@ -34,6 +34,8 @@ interface Outcome {
   accepted: string[];
   atBob: string[];
   atAlice: string[];
+  /** Alice's own sends in her inbox: exactly the accepted ones (written with the outbox record). */
+  aliceOwn: string[];
   totalWrites: number;
 }
 
@@ -97,8 +99,10 @@ async function scenario(crashAtWrite: number): Promise<Outcome> {
     const channel = a as ReliableChannel;
     await time.waitUntil(async () => (await channel.messages(0)).messages.length >= 2, "alice to receive bob's replies", 15_000);
     await time.advance(200); // room for duplicates to show up
-    const atAlice = (await channel.messages(0)).messages.map((m) => label(m.payload));
-    return { accepted, atBob: bobLog.messages.map((m) => label(m.payload)), atAlice, totalWrites };
+    const inbox = (await channel.messages(0)).messages;
+    const atAlice = inbox.filter((m) => m.requestId === undefined).map((m) => label(m.payload));
+    const aliceOwn = inbox.filter((m) => m.requestId !== undefined).map((m) => label(m.payload));
+    return { accepted, atBob: bobLog.messages.map((m) => label(m.payload)), atAlice, aliceOwn, totalWrites };
   } finally {
     await Promise.all(managers.map((m) => m.stop().catch(ignore)));
   }
@@ -109,6 +113,7 @@ describe("crash at every storage write", () => {
     const outcome = await scenario(Number.POSITIVE_INFINITY);
     expect(outcome.atBob).toEqual(ALICE_SENDS);
     expect(outcome.atAlice).toEqual(["b1", "b2"]);
+    expect(outcome.aliceOwn).toEqual(ALICE_SENDS);
     expect(outcome.totalWrites).toBeGreaterThan(20);
   });
 
@@ -123,6 +128,7 @@ describe("crash at every storage write", () => {
       expect(outcome.atBob, context).toEqual(outcome.accepted);
       expect(outcome.accepted, context).toEqual(ALICE_SENDS);
       expect(outcome.atAlice, context).toEqual(["b1", "b2"]);
+      expect(outcome.aliceOwn, context).toEqual(outcome.accepted);
     }
   }, 600_000);
 });

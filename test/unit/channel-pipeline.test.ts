@@ -63,10 +63,14 @@ describe("ChannelManager pipeline over the loopback network", () => {
     // Payloads on the wire are sealed (version 1), never the plaintext.
     expect(network.published.every((m) => m.version === 1)).toBe(true);
     expect(network.published.some((m) => Buffer.from(m.payload).includes("plaintext-marker"))).toBe(false);
-    // Cursor reads return the same messages.
+    // Cursor reads return the same messages, and bob's own sends in between (the conversation).
+    const all = await b.messages(0, 100);
+    const received = all.messages.filter((m) => m.requestId === undefined);
+    expect(received.slice(0, 5).map((m) => new TextDecoder().decode(m.payload))).toEqual(["a0", "plaintext-marker-that-must-not-leak", "a1", "a2", "a3"]);
+    expect(received).toHaveLength(21);
+    expect(all.messages.filter((m) => m.requestId !== undefined).map((m) => m.requestId)).toEqual(sentByB);
     const page = await b.messages(0, 5);
-    expect(page.messages.map((m) => new TextDecoder().decode(m.payload))).toEqual(["a0", "plaintext-marker-that-must-not-leak", "a1", "a2", "a3"]);
-    expect((await b.messages(page.cursor, 100)).messages).toHaveLength(16);
+    expect((await b.messages(page.cursor, 100)).messages).toHaveLength(all.messages.length - 5);
     expect(errors).toEqual([]);
   });
 

@@ -37,8 +37,21 @@ function collect(backend: CoreChannelBackend, origin: string, channelId: string)
 }
 
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);
+/** Texts of the messages other participants sent (a site's own sends come back too, `fromSelf`). */
 const texts = (events: BackendEvent[]): string[] =>
-  events.flatMap((e) => (e.type === "message" ? [new TextDecoder().decode(e.message.data)] : []));
+  events.flatMap((e) => (e.type === "message" && !e.message.fromSelf ? [new TextDecoder().decode(e.message.data)] : []));
+/** Texts of every message event: the conversation as a tab shows it. */
+const allTexts = (events: BackendEvent[]): string[] => events.flatMap((e) => (e.type === "message" ? [new TextDecoder().decode(e.message.data)] : []));
+
+/** Bob sends now and then (his messages carry acknowledgements) until `done`. */
+async function sendUntil(backend: CoreChannelBackend, channelId: string, done: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (let i = 0; !(await done()); i++) {
+    if (Date.now() > deadline) throw new Error(`not done after ${timeoutMs} ms`);
+    await backend.send(A, channelId, text(`carrier ${i}`), {});
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }
+}
 
 describe("CoreChannelBackend", () => {
   it("two profiles on one channel: messages map to ChannelMessage with inbox cursors, statuses reach acknowledged", async () => {
@@ -62,7 +75,10 @@ describe("CoreChannelBackend", () => {
     await waitUntil(async () => (await alice.backend.status(A, ids[4]!))?.state === "acknowledged", "acknowledged", 15_000);
     expect(await alice.backend.status(A, ids[4]!)).toEqual({ requestId: ids[4], channelId: "room", state: "acknowledged", ackedBy: [infoB.participantId] });
     const states = atAlice.flatMap((e) => (e.type === "status" && e.status.requestId === ids[0] ? [e.status.state] : []));
-    expect(states[0]).toBe("queued");
+    // In order (a state the request passed before its first event, e.g. queued while the publish
+    // raced the outbox commit, is not repeated), ending acknowledged.
+    const order = ["queued", "propagated", "stored", "acknowledged"];
+    expect(states.map((state) => order.indexOf(state))).toEqual(states.map((state) => order.indexOf(state)).sort((a, b) => a - b));
     expect(states.at(-1)).toBe("acknowledged");
 
     // Cursors: pages continue after the cursor; unknown cursors read from the start.
@@ -74,6 +90,62 @@ describe("CoreChannelBackend", () => {
     expect((await bob.backend.messages(A, "room", { since: "5", limit: 10 })).cursor).toBe("5");
     expect((await bob.backend.messages(A, "room", { since: "not-ours", limit: 10 })).messages).toHaveLength(5);
     expect((await bob.backend.openChannel(A, { channelId: "room" })).cursor).toBe("5");
+  });
+
+  it("a site's own sends reach every tab of the site, marked as its own, and messages() holds one conversation", async () => {
+    const network = new LoopbackNetwork();
+    const alice = await profile(network);
+    const bob = await profile(network);
+    const info = await alice.backend.openChannel(A, { channelId: "chat" });
+    await bob.backend.openChannel(A, { channelId: "chat" });
+    // Two tabs of site A in alice's profile: two subscriptions to the same origin and channel.
+    const tab1 = collect(alice.backend, A, "chat");
+    const tab2 = collect(alice.backend, A, "chat");
+    const atBob = collect(bob.backend, A, "chat");
+    const { requestId } = await alice.backend.send(A, "chat", text("hi from tab 1"), {});
+    for (const tab of [tab1, tab2]) {
+      expect(tab.filter((e) => e.type === "message")).toEqual([
+        { type: "message", message: expect.objectContaining({ channelId: "chat", cursor: "1", senderId: info.participantId, fromSelf: true, requestId }) },
+      ]);
+    }
+    await waitUntil(() => texts(atBob).length === 1, "bob receives");
+    await bob.backend.send(A, "chat", text("hi back"), {});
+    await waitUntil(() => allTexts(tab2).length === 2, "tab 2 hears bob");
+    expect(allTexts(tab1)).toEqual(["hi from tab 1", "hi back"]);
+    const page = await alice.backend.messages(A, "chat", { since: null, limit: 10 });
+    expect(page.messages.map((m) => [m.cursor, new TextDecoder().decode(m.data), m.fromSelf, m.requestId])).toEqual([
+      ["1", "hi from tab 1", true, requestId],
+      ["2", "hi back", false, undefined],
+    ]);
+    // At bob's, alice's message is someone else's: no request id of hers leaks.
+    const bobsCopy = atBob.find((e) => e.type === "message");
+    expect(bobsCopy).toMatchObject({ message: { fromSelf: false } });
+    expect(bobsCopy?.type === "message" && "requestId" in bobsCopy.message).toBe(false);
+  });
+
+  it("a large send reports its segments' progress in the status stream, up to acknowledged", async () => {
+    const network = new LoopbackNetwork();
+    const alice = await profile(network);
+    const bob = await profile(network);
+    await alice.backend.openChannel(A, { channelId: "files" });
+    await bob.backend.openChannel(A, { channelId: "files" });
+    const atAlice = collect(alice.backend, A, "files");
+    const atBob = collect(bob.backend, A, "files");
+    const { requestId } = await alice.backend.send(A, "files", new Uint8Array(400_000).fill(3), {});
+    await waitUntil(() => atBob.some((e) => e.type === "message"), "bob gets the file", 15_000);
+    await sendUntil(bob.backend, "files", async () => (await alice.backend.status(A, requestId))?.state === "acknowledged");
+    const progress = atAlice.flatMap((e) => (e.type === "status" && e.status.requestId === requestId && e.status.progress ? [e.status.progress] : []));
+    expect(progress.length).toBeGreaterThan(3);
+    const parts = progress[0]!.parts;
+    expect(parts).toBeGreaterThan(1);
+    expect(progress.every((p) => p.parts === parts && p.needed <= parts)).toBe(true);
+    // Counts only grow, and the last one has every step done for at least `needed` parts.
+    for (let i = 1; i < progress.length; i++) {
+      expect(progress[i]!.propagated).toBeGreaterThanOrEqual(progress[i - 1]!.propagated);
+      expect(progress[i]!.acknowledged).toBeGreaterThanOrEqual(progress[i - 1]!.acknowledged);
+    }
+    expect(progress.at(-1)!.acknowledged).toBeGreaterThanOrEqual(progress.at(-1)!.needed);
+    expect(await alice.backend.status(A, requestId)).toMatchObject({ state: "acknowledged", progress: { parts } });
   });
 
   it("retention set at open is validated, shown in ChannelInfo, and a page behind it is told older messages were dropped", async () => {
@@ -112,7 +184,9 @@ describe("CoreChannelBackend", () => {
     await waitUntil(() => texts(atB).length === 1 && texts(atA).length === 1, "each site receives the other's message");
     expect(texts(atB)).toEqual(["from a"]);
     expect(texts(atA)).toEqual(["from b"]);
-    expect(atB.find((e) => e.type === "message")).toMatchObject({ message: { channelId: "general", senderId: infoA.participantId, fromSelf: false } });
+    expect(atB.find((e) => e.type === "message" && !e.message.fromSelf)).toMatchObject({ message: { channelId: "general", senderId: infoA.participantId, fromSelf: false } });
+    // Each site's own send is in its own conversation only, marked as its own.
+    expect(atB.filter((e) => e.type === "message" && e.message.fromSelf).map((e) => e.type === "message" && e.message.requestId)).toEqual([fromB.requestId]);
     // Each acknowledges the other's message (their own participant states).
     await waitUntil(async () => (await backend.status(A, fromA.requestId))?.state === "acknowledged", "a's send acknowledged", 15_000);
     expect(await backend.status(A, fromA.requestId)).toMatchObject({ channelId: "general", ackedBy: [infoB.participantId] });
@@ -124,8 +198,10 @@ describe("CoreChannelBackend", () => {
     // Still exactly once after more traffic (the network echoes each to the sender's own participant too).
     await backend.send(A, "general", text("again"), {});
     await waitUntil(() => texts(atB).length === 2, "second message");
-    expect((await backend.messages(B, "general", { limit: 10 })).messages.map((m) => new TextDecoder().decode(m.data))).toEqual(["from a", "again"]);
-    expect((await backend.messages(A, "general", { limit: 10 })).messages.map((m) => new TextDecoder().decode(m.data))).toEqual(["from b"]);
+    const others = async (origin: string): Promise<string[]> =>
+      (await backend.messages(origin, "general", { limit: 10 })).messages.filter((m) => !m.fromSelf).map((m) => new TextDecoder().decode(m.data));
+    expect(await others(B)).toEqual(["from a", "again"]);
+    expect(await others(A)).toEqual(["from b"]);
     // Two participants of one profile cannot share an id (each would take the other's messages as its own).
     await expect(backend.openChannel("https://c.example", { channelId: "general", participantId: infoA.participantId })).rejects.toMatchObject({
       name: "InvalidParams",
@@ -209,8 +285,13 @@ describe("CoreChannelBackend", () => {
     expect(await storedChannels()).toEqual(["kept", "room#2"]);
     expect(await stores.channels.getRequest(stranded.requestId)).toBeUndefined();
     expect((await stores.sites.loadAll()).map((r) => r.channelId).sort()).toEqual(["kept", "room#2"]);
-    // Approved again later, the site starts afresh in that channel.
+    // Approved again later, the site starts afresh in that channel (the same core key), and
+    // its messages go out again: the removal of the old one does not silence the new one.
     expect((await alice.backend.openChannel(A, { channelId: "solo" })).cursor).toBeNull();
+    await bob.backend.openChannel(B, { channelId: "solo" });
+    const atBob = collect(bob.backend, B, "solo");
+    await alice.backend.send(A, "solo", text("after a fresh start"), {});
+    await waitUntil(() => texts(atBob).includes("after a fresh start"), "the re-created channel's message delivered", 15_000);
   });
 
   it("a revocation survives a restart: the channel goes when its sends settle after it", async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { aggregateRequestStatus, type PartState } from "../../src/core/channel/request-status.js";
+import { describeProgress, progressFraction } from "../../src/shared/stages.js";
 
 const part = (stage: PartState["stage"], ackedBy?: string[]): PartState => ({ stage, ...(ackedBy ? { ackedBy } : {}) });
 
@@ -35,5 +36,17 @@ describe("aggregateRequestStatus", () => {
   it("counts a participant as acknowledging only if they acked enough parts", () => {
     const parts = [part("acknowledged", ["bob", "carol"]), part("acknowledged", ["bob"]), part("stored")];
     expect(aggregateRequestStatus("r", parts, 2)).toMatchObject({ state: "acknowledged", ackedBy: ["bob"] });
+  });
+
+  it("a segmented request carries its parts' progress (a part counts for every stage up to its own); a single message none", () => {
+    const parts = [part("acknowledged", ["bob"]), part("stored"), part("propagated"), part("queued"), part("failed")];
+    expect(aggregateRequestStatus("r", parts, 3)).toMatchObject({
+      state: "propagated",
+      progress: { parts: 5, needed: 3, propagated: 3, stored: 2, acknowledged: 1, failed: 1 },
+    });
+    expect(aggregateRequestStatus("r", [part("stored")], 1)).not.toHaveProperty("progress");
+    expect(progressFraction({ parts: 5, needed: 3, propagated: 3, stored: 2, acknowledged: 1, failed: 1 })).toBeCloseTo((1 + 2 / 3 + 1 / 3) / 3);
+    expect(progressFraction({ parts: 5, needed: 3, propagated: 5, stored: 5, acknowledged: 4, failed: 0 })).toBe(1);
+    expect(describeProgress({ parts: 5, needed: 3, propagated: 3, stored: 2, acknowledged: 1, failed: 1 })).toBe("segments sent 3/5, stored 2, acknowledged 1, failed 1");
   });
 });

@@ -7,7 +7,7 @@
 import "fake-indexeddb/auto";
 import { afterEach, describe, expect, it } from "vitest";
 import { CoreChannelBackend } from "../../src/background/core-backend.js";
-import { SiteBudgets, storedBytesFor } from "../../src/background/site-budget.js";
+import { admissionBytesFor, SiteBudgets } from "../../src/background/site-budget.js";
 import type { SiteBudgetSettings } from "../../src/shared/site-budget-settings.js";
 import { parseWorkerRequest } from "../../src/shared/worker-messages.js";
 import { openIdbStores } from "../../src/storage/idb-stores.js";
@@ -18,7 +18,7 @@ import { LoopbackNetwork } from "../support/loopback-transport.js";
 const A = "https://a.example";
 const B = "https://b.example";
 const MIB = 1024 * 1024;
-/** Fits one Waku message (no segmentation): 8 fit in 1 MiB at storedBytesFor(60 KiB). */
+/** Fits one Waku message (no segmentation): 5 fit in 1 MiB at admissionBytesFor(60 KiB). */
 const PAYLOAD = 60 * 1024;
 let dbCounter = 0;
 
@@ -65,11 +65,12 @@ describe("storage budget per site (CoreChannelBackend)", () => {
 
     const { accepted, refusal } = await sendUntilFull(alice.backend, A, "big");
     expect(refusal).toMatchObject({ name: "StorageFull", code: 5003 });
-    expect(accepted).toHaveLength(Math.floor(MIB / storedBytesFor(PAYLOAD)));
+    // Each holds its charge and its own inbox entry.
+    expect(accepted).toHaveLength(Math.floor(MIB / admissionBytesFor(PAYLOAD)));
     // Nothing of the refused send was written: the outbox holds exactly the accepted ones.
     const stored = await alice.engine.stores.sites.channelUsage("big");
     expect(stored.unsettled.map((r) => r.requestId).sort()).toEqual([...accepted].sort());
-    expect((await alice.budget.views([A]))[0]!.usedBytes).toBe(accepted.length * storedBytesFor(PAYLOAD));
+    expect((await alice.budget.views([A]))[0]!.usedBytes).toBe(accepted.length * admissionBytesFor(PAYLOAD));
 
     // Another site of the same profile still sends.
     const other = await alice.backend.send(B, "other", payload(1), {});
@@ -84,7 +85,8 @@ describe("storage budget per site (CoreChannelBackend)", () => {
     );
     expect((await bob.backend.messages(A, "big", { limit: 100 })).messages).toHaveLength(accepted.length);
     // The last acknowledgement's event follows its commit, which `status` may already see.
-    await waitUntil(async () => (await alice.budget.views([A]))[0]!.usedBytes === 0, "every charge given back", 5_000);
+    // What stays is the site's own sends in its conversation (until retention drops them).
+    await waitUntil(async () => (await alice.budget.views([A]))[0]!.usedBytes === accepted.length * PAYLOAD, "every charge given back", 5_000);
     await expect(alice.backend.send(A, "big", payload(99), {})).resolves.toHaveProperty("requestId");
     // Bob's site holds what it received.
     await waitUntil(async () => (await bob.budget.views([A]))[0]!.usedBytes! >= accepted.length * PAYLOAD, "bob's inbox counted", 10_000);
@@ -114,10 +116,10 @@ describe("storage budget per site (CoreChannelBackend)", () => {
     const second = await profile(network, { [A]: 1 * MIB }, first.name);
     second.engine.transport.setOnline(false);
     await second.backend.openChannel(A, { channelId: "pile" });
-    expect((await second.budget.views([A]))[0]!.usedBytes).toBe(3 * storedBytesFor(PAYLOAD));
+    expect((await second.budget.views([A]))[0]!.usedBytes).toBe(3 * admissionBytesFor(PAYLOAD));
     const { accepted: more, refusal } = await sendUntilFull(second.backend, A, "pile");
     expect(refusal).toMatchObject({ code: 5003 });
-    expect(accepted.length + more.length).toBe(Math.floor(MIB / storedBytesFor(PAYLOAD)));
+    expect(accepted.length + more.length).toBe(Math.floor(MIB / admissionBytesFor(PAYLOAD)));
   });
 
   it("IndexedDB's own quota error on openChannel's ownership write surfaces as 5003 StorageFull", async () => {

@@ -4,7 +4,7 @@
  * refusal, and budgets the user sets (bounds, persistence).
  */
 import { describe, expect, it } from "vitest";
-import { SiteBudgets, STORED_BYTES_PER_MESSAGE, storedBytesFor, type SiteUsageSnapshot } from "../../src/background/site-budget.js";
+import { admissionBytesFor, SiteBudgets, STORED_BYTES_PER_MESSAGE, storedBytesFor, type SiteUsageSnapshot } from "../../src/background/site-budget.js";
 import { DEFAULT_PARITY_RATE } from "../../src/core/segmentation/limits.js";
 import { DEFAULT_SITE_BUDGET_BYTES } from "../../src/shared/limits.js";
 import type { SiteBudgetSettings } from "../../src/shared/site-budget-settings.js";
@@ -28,11 +28,15 @@ function budgets(stored: SiteBudgetSettings = {}, snapshots: Record<string, Site
   return { budget, saved, advance: (ms: number) => (now += ms), loads: () => loads, snapshots };
 }
 
-/** Reserve and commit `count` sends of `bytes`; returns their request ids. */
+/**
+ * Reserve and commit `count` sends of `bytes`, as the backend does: each send's own inbox entry
+ * is counted (`received`) before its write returns. Returns their request ids.
+ */
 async function accept(budget: SiteBudgets, origin: string, bytes: number, count: number, prefix = "r"): Promise<string[]> {
   const ids: string[] = [];
   for (let i = 0; i < count; i++) {
     const reservation = await budget.reserve(origin, bytes);
+    budget.received(origin, bytes);
     reservation.commit(`${prefix}${i}`);
     ids.push(`${prefix}${i}`);
   }
@@ -48,9 +52,13 @@ describe("SiteBudgets", () => {
     expect(storedBytesFor(5 * MIB)).toBe(5 * MIB * (1 + DEFAULT_PARITY_RATE) * 2 + 61 * STORED_BYTES_PER_MESSAGE);
   });
 
+  it("admits a send only if its charge and its own inbox copy fit", () => {
+    expect(admissionBytesFor(5 * MIB)).toBe(storedBytesFor(5 * MIB) + 5 * MIB);
+  });
+
   it("accepts until the budget is full, then refuses with 5003 and holds nothing for the refused send", async () => {
-    const { budget } = budgets({ [A]: 32 * MIB });
-    await accept(budget, A, 5 * MIB, 2); // 2 x 11.25 MiB; a third would pass 32 MiB
+    const { budget } = budgets({ [A]: 40 * MIB });
+    await accept(budget, A, 5 * MIB, 2); // 2 x (11.25 MiB + 5 MiB inbox copy); a third would pass 40 MiB
     const used = await usedOf(budget, A);
     await expect(budget.reserve(A, 5 * MIB)).rejects.toMatchObject({ name: "StorageFull", code: 5003 });
     expect(await usedOf(budget, A)).toBe(used);
@@ -58,34 +66,34 @@ describe("SiteBudgets", () => {
     await expect(budget.reserve(A, 1 * MIB)).resolves.toBeDefined();
   });
 
-  it("gives space back when a request settles; duplicates and failed writes hold nothing", async () => {
-    const { budget } = budgets({ [A]: 32 * MIB });
+  it("gives space back when a request settles (its inbox copy stays); duplicates and failed writes hold nothing", async () => {
+    const { budget } = budgets({ [A]: 40 * MIB });
     const [first] = await accept(budget, A, 5 * MIB, 2);
     await expect(budget.reserve(A, 5 * MIB)).rejects.toMatchObject({ code: 5003 });
     budget.settled(A, first!);
     budget.settled(A, first!); // a second ack of the same request changes nothing
     (await budget.reserve(A, 5 * MIB)).cancel(); // e.g. the send was a duplicate
-    expect(await usedOf(budget, A)).toBe(storedBytesFor(5 * MIB));
+    expect(await usedOf(budget, A)).toBe(storedBytesFor(5 * MIB) + 2 * 5 * MIB);
     await accept(budget, A, 5 * MIB, 1, "again");
-    expect(await usedOf(budget, A)).toBe(2 * storedBytesFor(5 * MIB));
+    expect(await usedOf(budget, A)).toBe(2 * storedBytesFor(5 * MIB) + 3 * 5 * MIB);
   });
 
-  it("sends in flight reserve their charge: together they never pass the budget", async () => {
-    const { budget } = budgets({ [A]: 32 * MIB });
+  it("sends in flight reserve their charge and inbox copy: together they never pass the budget", async () => {
+    const { budget } = budgets({ [A]: 40 * MIB });
     const outcomes = await Promise.allSettled([1, 2, 3, 4].map(() => budget.reserve(A, 5 * MIB)));
     expect(outcomes.filter((o) => o.status === "fulfilled")).toHaveLength(2);
     expect(outcomes.filter((o) => o.status === "rejected").map((o) => (o as PromiseRejectedResult).reason.code)).toEqual([5003, 5003]);
   });
 
   it("counts each site on its own: a full site does not stop another", async () => {
-    const { budget } = budgets({ [A]: 16 * MIB });
+    const { budget } = budgets({ [A]: 20 * MIB });
     await accept(budget, A, 5 * MIB, 1);
     await expect(budget.reserve(A, 5 * MIB)).rejects.toMatchObject({ code: 5003 });
     await accept(budget, B, 5 * MIB, 10, "b"); // B has the 256 MiB default
     expect(await budget.budgetOf(B)).toBe(DEFAULT_SITE_BUDGET_BYTES);
     budget.received(B, 1_000);
-    expect(await usedOf(budget, B)).toBe(10 * storedBytesFor(5 * MIB) + 1_000);
-    expect(await usedOf(budget, A)).toBe(storedBytesFor(5 * MIB));
+    expect(await usedOf(budget, B)).toBe(10 * admissionBytesFor(5 * MIB) + 1_000);
+    expect(await usedOf(budget, A)).toBe(admissionBytesFor(5 * MIB));
   });
 
   it("after a restart counts a site from the stores once, then keeps counting in memory", async () => {
@@ -130,6 +138,6 @@ describe("SiteBudgets, a request settled before its send returned", () => {
     const reservation = await budget.reserve(A, 5 * MIB);
     budget.settled(A, "fast"); // acknowledged while its write was returning
     reservation.commit("fast");
-    expect(await usedOf(budget, A)).toBe(storedBytesFor(1));
+    expect(await usedOf(budget, A)).toBe(storedBytesFor(1) + 1); // and "warm"'s inbox copy
   });
 });

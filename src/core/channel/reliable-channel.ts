@@ -2,7 +2,7 @@
  * ReliableChannel: one channel's pipeline, the public face that wires its paths together and
  * runs every state change in one serial queue.
  *
- *   send:    validate -> outbox (durable; the request id is returned only now) -> segment ->
+ *   send:    validate -> outbox + inbox (durable; the request id is returned only now) -> segment ->
  *            SDS wrap (durable) -> rate limiter -> [manager: encrypt -> delivery service]
  *   receive: [manager: transport] -> decrypt -> SDS (dedupe, causal order, buffer, repair) ->
  *            reassemble -> inbox (durable, cursor) -> SDS hand-off confirmed -> emit
@@ -18,8 +18,10 @@
  *   wrapped again after a crash keeps its id: receivers drop the second copy. Received messages stay
  *   in SDS's hand-off queue until the inbox holds them, and segments stay in the reassembler
  *   until the rebuilt payload is in the inbox.
- * - Each payload is in the inbox once (keyed by SDS message id, or by segment set), in causal
- *   order, with a cursor that only grows, and is emitted once: only when the inbox takes it.
+ * - Each payload is in the inbox once (keyed by SDS message id, or by segment set; an own send
+ *   by its SDS message id or `req:<request id>`), in causal order, with a cursor that only
+ *   grows, and is emitted once: only when the inbox takes it. An own send is in the inbox
+ *   exactly when it is accepted (one transaction with its outbox request).
  * - All state changes of one channel run one at a time (a serial queue).
  *
  * The paths live in their own modules: `send-path`, `receive-path`, `inbox`, `part-progress`
@@ -43,6 +45,7 @@ import { StoreCatchUp } from "./store-catch-up.js";
 import { resolveRetention, type InboxRetention } from "./retention.js";
 import { SEGMENT_CARRIER_RETENTION_MS } from "../../shared/limits.js";
 import type { InboxPage } from "./inbox.js";
+import { sameSyncSummary, type SyncSummary } from "../../shared/sync-state.js";
 import type { ChannelConfig, ChannelEvent, OutboxPart, OutboxRequest } from "./types.js";
 
 export type { ChannelContext, ChannelLimits, OutgoingItem, PipelinePorts } from "./context.js";
@@ -58,6 +61,9 @@ export interface RequestInfo {
 }
 
 type Listener = (event: ChannelEvent) => void;
+
+/** Inbox key of an own segmented send (one with no single SDS message id at `send`). */
+const OWN_REQUEST_KEY_PREFIX = "req:";
 
 /** The retention sweep runs after this much activity time, or after this many requests settled. */
 const SWEEP_EVERY_MS = 60_000;
@@ -85,6 +91,8 @@ export class ReliableChannel {
   /** A `prepare` failed in this instance (storage trouble): hand nothing on before it is durable. */
   private prepareFailed = false;
   private lastSweepAtMs = -Infinity;
+  /** The sync state last emitted (or found at open). */
+  private lastSync: SyncSummary = { state: "synced", missing: 0, waiting: 0, irretrievable: 0, missingIds: [], irretrievableIds: [] };
   private settledSinceSweep = 0;
   private sweepQueued = false;
 
@@ -112,7 +120,10 @@ export class ReliableChannel {
       key: config.key,
       sds,
       inbox: this.inbox,
-      afterSdsStep: () => this.driver.poke(),
+      afterSdsStep: () => {
+        this.driver.poke();
+        this.checkSync(false);
+      },
       background: (write) => void this.trackWrite(write).catch((error) => ctx.reportError(error)),
       onMissing: () => this.catchUp.scheduleRetrieval(0),
       dropped: (reason, detail) => this.emit({ type: "dropped", channelId, reason, detail }),
@@ -219,8 +230,19 @@ export class ReliableChannel {
     }
     const request = newOutboxRequest(this.ctx, this.config.channelId, payload, options);
     this.active.accept(request);
+    // The send joins the channel's conversation in the same write (not an ephemeral one: it is
+    // at most once and never stored). Its key: the SDS message id when chosen now, else the request.
+    const own = request.ephemeral
+      ? undefined
+      : this.inbox.stageOwn({
+          key: request.messageIds[0] ?? `${OWN_REQUEST_KEY_PREFIX}${request.requestId}`,
+          senderId: this.config.participantId,
+          payload: request.payload ?? payload,
+          requestId: request.requestId,
+        });
     try {
-      await this.ctx.writer.write({ requests: [request] });
+      const result = await this.ctx.writer.write({ requests: [request], ...own?.batch });
+      own?.written(result);
     } catch (error) {
       // Not accepted: forget it, so a retry of the same send is not mistaken for a duplicate.
       this.active.forget(request);
@@ -330,10 +352,13 @@ export class ReliableChannel {
         return;
       case "missing":
         this.catchUp.scheduleRetrieval(0);
+        this.checkSync(true);
+        return;
+      case "lost":
+        this.checkSync(true);
         return;
       case "delivered":
       case "possibly-acknowledged":
-      case "lost":
         return; // deliveries are taken from call results (persisted before confirmation)
       default: {
         const unreachable: never = event;
@@ -395,6 +420,7 @@ export class ReliableChannel {
       if (!request.prepared) this.schedulePrepare(request);
     }
     this.driver.start();
+    this.lastSync = this.sds.syncSummary();
     if (this.sds.missingDependencies().length > 0) this.catchUp.scheduleRetrieval(0);
     this.queueSweep();
   }
@@ -465,6 +491,32 @@ export class ReliableChannel {
       await Promise.allSettled([...this.partWrites]);
       await this.serial.idle();
     }
+  }
+
+  // ---- sync state ------------------------------------------------------------------------------
+
+  /** What the channel lacks: missing, waiting and irretrievable messages. */
+  syncState(): SyncSummary {
+    return this.sds.syncSummary();
+  }
+
+  /**
+   * Emit a `sync` event if the sync state changed. `always`: SDS reported a new missing or lost
+   * dependency. Otherwise (after any SDS step) it is looked at only while the channel is not
+   * synced, so a channel with nothing missing pays nothing per message.
+   */
+  private checkSync(always: boolean): void {
+    if (!always && this.lastSync.state === "synced") return;
+    let sync: SyncSummary;
+    try {
+      sync = this.sds.syncSummary();
+    } catch (error) {
+      this.ctx.reportError(error);
+      return;
+    }
+    if (sameSyncSummary(sync, this.lastSync)) return;
+    this.lastSync = sync;
+    this.emit({ type: "sync", channelId: this.config.channelId, sync });
   }
 
   private assertOpen(): void {

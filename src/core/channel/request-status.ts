@@ -11,17 +11,18 @@
  *
  * Pure functions: the channel persists part states, and recomputes the request status from them.
  */
-import { STAGE_RANK, type RequestStage } from "../../shared/stages.js";
+import { STAGE_RANK, type RequestProgress, type RequestStage } from "../../shared/stages.js";
 
 /** Stage of one part (Waku message) of a request: the request stages, in their one order. */
 export type PartStage = RequestStage;
 
+/** `progress`: on requests carried by more than one part, how far the parts got. */
 export type RequestStatus =
-  | { state: "queued"; requestId: string; parts: number }
-  | { state: "propagated"; requestId: string; parts: number }
-  | { state: "stored"; requestId: string; parts: number }
-  | { state: "acknowledged"; requestId: string; parts: number; ackedBy: string[] }
-  | { state: "failed"; requestId: string; parts: number; reason: string };
+  | { state: "queued"; requestId: string; parts: number; progress?: RequestProgress }
+  | { state: "propagated"; requestId: string; parts: number; progress?: RequestProgress }
+  | { state: "stored"; requestId: string; parts: number; progress?: RequestProgress }
+  | { state: "acknowledged"; requestId: string; parts: number; ackedBy: string[]; progress?: RequestProgress }
+  | { state: "failed"; requestId: string; parts: number; reason: string; progress?: RequestProgress };
 
 export interface PartState {
   stage: PartStage;
@@ -35,6 +36,24 @@ export interface PartState {
  * payload (1 for a single message, the data-segment count for a segmented one).
  */
 export function aggregateRequestStatus(requestId: string, parts: readonly PartState[], needed: number): RequestStatus {
+  const status = aggregateState(requestId, parts, needed);
+  return parts.length > 1 ? { ...status, progress: progressOf(parts, needed) } : status;
+}
+
+/** How many of the parts reached each stage (see `RequestProgress`). */
+export function progressOf(parts: readonly PartState[], needed: number): RequestProgress {
+  const progress: RequestProgress = { parts: parts.length, needed, propagated: 0, stored: 0, acknowledged: 0, failed: 0 };
+  for (const part of parts) {
+    const rank = STAGE_RANK[part.stage];
+    if (part.stage === "failed") progress.failed++;
+    if (rank >= STAGE_RANK.propagated) progress.propagated++;
+    if (rank >= STAGE_RANK.stored) progress.stored++;
+    if (rank >= STAGE_RANK.acknowledged) progress.acknowledged++;
+  }
+  return progress;
+}
+
+function aggregateState(requestId: string, parts: readonly PartState[], needed: number): RequestStatus {
   const total = parts.length;
   const failed = parts.filter((part) => part.stage === "failed");
   if (total === 0 || total - failed.length < needed) {

@@ -6,6 +6,7 @@
  */
 import type { DeliveryMethod } from "../ports/transport.js";
 import type { PartStage, RequestStatus } from "./request-status.js";
+import type { SyncSummary } from "../../shared/sync-state.js";
 
 export interface ChannelConfig {
   /** The channel's key in the stores (see `local-channel-id.ts`). */
@@ -83,9 +84,16 @@ export interface InboxEntry {
   receivedAtMs: number;
   /** A causal dependency of this message was declared lost before it was delivered. */
   afterLoss: boolean;
+  /**
+   * Set on this participant's own sends (recorded when accepted, see `inbox.ts`): the request it
+   * came from. Absent on what other participants sent.
+   */
+  requestId?: string;
 }
 
 export type ChannelEvent =
   | { type: "message"; channelId: string; message: InboxEntry }
   | { type: "status"; channelId: string; status: RequestStatus }
-  | { type: "dropped"; channelId: string; reason: "decrypt" | "decode" | "segment"; detail: string };
+  | { type: "dropped"; channelId: string; reason: "decrypt" | "decode" | "segment"; detail: string }
+  /** The channel's sync state changed (see `shared/sync-state.ts`). */
+  | { type: "sync"; channelId: string; sync: SyncSummary };

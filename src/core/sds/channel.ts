@@ -50,6 +50,7 @@ import { receiveStep, type ReceiveOptions, type ReceiveResult } from "./receive.
 import { StepRunner } from "./step.js";
 import { rescheduleSync } from "./sync.js";
 import type { ChannelMetaRecord, MessageId } from "./types.js";
+import type { SyncSummary } from "../../shared/sync-state.js";
 import { recordRetrievalHintStep, validateWrap, wrapStep, type WrapOptions, type WrapResult } from "./wrap.js";
 
 export type { DueResult } from "./due.js";
@@ -211,6 +212,11 @@ export class SdsChannel {
   /** Dependencies to retrieve (store query by retrieval hint), oldest first. */
   missingDependencies(): MissingDependency[] {
     return queries.missingDependencies(this.runner.committed());
+  }
+
+  /** Missing, waiting and irretrievable messages (the channel's sync state). O(records kept). */
+  syncSummary(): SyncSummary {
+    return queries.syncSummary(this.runner.committed());
   }
 
   outgoingStatus(messageId: MessageId): OutgoingStatus | undefined {

@@ -6,6 +6,7 @@ import type { ChannelState } from "./channel-state.js";
 import { toMissingDependency } from "./events.js";
 import type { Delivery, MissingDependency, OutgoingStatus } from "./events.js";
 import type { OutgoingRecord } from "./types.js";
+import { SYNC_IDS_LISTED, syncStatusOf, type SyncSummary } from "../../shared/sync-state.js";
 
 /** Delivered messages not yet confirmed by the consumer, in delivery (causal) order. */
 export function pendingDeliveries(state: ChannelState): Delivery[] {
@@ -47,5 +48,24 @@ export function toStatus(record: OutgoingRecord): OutgoingStatus {
     ...(record.ackSource !== undefined ? { ackSource: record.ackSource } : {}),
     ...(record.idempotencyKey !== undefined ? { idempotencyKey: record.idempotencyKey } : {}),
     ...(record.finalAt !== undefined ? { finalAt: record.finalAt } : {}),
+  };
+}
+
+/** What the channel lacks: missing dependencies, messages waiting for them, and given-up ones. */
+export function syncSummary(state: ChannelState): SyncSummary {
+  const missing: { id: string; at: number }[] = [];
+  const lost: { id: string; at: number }[] = [];
+  for (const record of state.missing.values()) {
+    if (record.state === "missing") missing.push({ id: record.messageId, at: record.firstMissingAt });
+    else lost.push({ id: record.messageId, at: record.lostAt ?? record.firstMissingAt });
+  }
+  missing.sort((a, b) => a.at - b.at);
+  lost.sort((a, b) => b.at - a.at);
+  const counts = { missing: missing.length, waiting: state.buffered.size, irretrievable: lost.length };
+  return {
+    state: syncStatusOf(counts),
+    ...counts,
+    missingIds: missing.slice(0, SYNC_IDS_LISTED).map((m) => m.id),
+    irretrievableIds: lost.slice(0, SYNC_IDS_LISTED).map((m) => m.id),
   };
 }
