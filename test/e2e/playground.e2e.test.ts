@@ -151,11 +151,23 @@ describe("developer playground in Chromium", () => {
     await alicePage.check('input[name="kind"][value="file"]');
     await alicePage.setInputFiles("#send-file", { name: "blob.bin", mimeType: "application/octet-stream", buffer: file });
     expect(await alicePage.textContent("#send-progress-label")).toBe("blob.bin: 300.0 KiB, ready to send");
+    // Every text the label shows, to see it follow the segments.
+    await alicePage.evaluate(() => {
+      const label = document.querySelector("#send-progress-label")!;
+      const w = window as unknown as { __labels: string[] };
+      w.__labels = [];
+      new MutationObserver(() => w.__labels.push(label.textContent ?? "")).observe(label, { childList: true, characterData: true, subtree: true });
+    });
     await alicePage.click("#send");
     await alicePage.waitForFunction(() => document.querySelector("#send-progress-label")?.textContent === "file blob.bin · 300.0 KiB: acknowledged", undefined, {
       timeout: 60_000,
     });
     expect(await alicePage.getAttribute("#send-progress", "value")).toBe("100");
+    // On the way the bar followed the file's segments (its status carries their progress).
+    const labels = await alicePage.evaluate(() => (window as unknown as { __labels: string[] }).__labels);
+    expect(labels.some((label) => /segments sent \d+\/\d+, stored \d+, acknowledged \d+/.test(label)), labels.join(" | ")).toBe(true);
+    // Alice's own sends are in her message list too, marked as hers (one conversation).
+    await alicePage.waitForFunction(() => document.querySelectorAll("#messages li.own").length >= 3, undefined, { timeout: 10_000 });
     await bobPage.waitForSelector("#messages li a[download]", { timeout: 30_000 }).catch(async (error: unknown) => {
       const stored = await bobPage.evaluate(async (channelId) => {
         const page = await window.reliableChannel!.request({ method: "rc_getMessages", params: { channelId } });
