@@ -25,6 +25,11 @@ export interface SyncSummary {
   irretrievableIds: string[];
 }
 
+/** The state of a channel that lacks nothing (a fresh object: its id lists are the caller's). */
+export function syncedSummary(): SyncSummary {
+  return { state: "synced", missing: 0, waiting: 0, irretrievable: 0, missingIds: [], irretrievableIds: [] };
+}
+
 export function syncStatusOf(summary: Pick<SyncSummary, "missing" | "waiting" | "irretrievable">): SyncStatus {
   if (summary.missing > 0 || summary.waiting > 0) return "syncing";
   return summary.irretrievable > 0 ? "incomplete" : "synced";

@@ -19,6 +19,7 @@ import type { ChannelInfo, ChannelMessage, MessagesPage, RequestStatus, SyncStat
 import { DEFAULT_CHANNEL_RETENTION } from "../../src/shared/limits.js";
 import { ReliableChannelError, invalidParams } from "../../src/shared/errors.js";
 import { bytesToHex } from "../../src/shared/bytes.js";
+import { syncedSummary } from "../../src/shared/sync-state.js";
 
 export interface MemoryBackendOptions {
   /** Milliseconds after the send at which each state is reached. */
@@ -162,7 +163,7 @@ export class MemoryChannelBackend implements ChannelBackend {
   /** Nothing is ever missing in the loop: every channel is synced. */
   async syncState(origin: string, channelId: string): Promise<SyncState> {
     this.openState(origin, channelId);
-    return { channelId, state: "synced", missing: 0, waiting: 0, irretrievable: 0, missingIds: [], irretrievableIds: [] };
+    return { channelId, ...syncedSummary() };
   }
 
   async messages(origin: string, channelId: string, query: BackendMessagesQuery): Promise<MessagesPage> {

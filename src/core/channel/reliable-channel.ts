@@ -45,7 +45,7 @@ import { StoreCatchUp } from "./store-catch-up.js";
 import { resolveRetention, type InboxRetention } from "./retention.js";
 import { SEGMENT_CARRIER_RETENTION_MS } from "../../shared/limits.js";
 import type { InboxPage } from "./inbox.js";
-import { sameSyncSummary, type SyncSummary } from "../../shared/sync-state.js";
+import { sameSyncSummary, syncedSummary, type SyncSummary } from "../../shared/sync-state.js";
 import type { ChannelConfig, ChannelEvent, OutboxPart, OutboxRequest } from "./types.js";
 
 export type { ChannelContext, ChannelLimits, OutgoingItem, PipelinePorts } from "./context.js";
@@ -92,7 +92,7 @@ export class ReliableChannel {
   private prepareFailed = false;
   private lastSweepAtMs = -Infinity;
   /** The sync state last emitted (or found at open). */
-  private lastSync: SyncSummary = { state: "synced", missing: 0, waiting: 0, irretrievable: 0, missingIds: [], irretrievableIds: [] };
+  private lastSync: SyncSummary = syncedSummary();
   private settledSinceSweep = 0;
   private sweepQueued = false;
 
