@@ -21,6 +21,8 @@ import type {
   InboxRecord,
   MissingRecord,
   OutgoingRecord,
+  RepairCopyRecord,
+  RepairResponseRecord,
 } from "../core/sds/types.js";
 import type { ChannelConfig, InboxEntry, OutboxRequest } from "../core/channel/types.js";
 import { pruneForRetention } from "./idb-retention-upgrade.js";
@@ -76,7 +78,14 @@ export interface ReliableChannelDB extends DBSchema {
   // ---- version 3: which site owns which channel (src/storage/idb-site-channels.ts) ----
   siteChannels: { key: string; value: SiteChannelRecord; indexes: { byOrigin: string } };
   // ---- version 4: retention indexes (outbox.bySettledAt, segmentCarriers.byAddedAt), no new store ----
-  // ---- version 5+: add stores here ----
+  // ---- version 6: SDS-R repair (src/storage/idb-sds-store.ts) ----
+  /** Repair copies without their bytes (`bytes` stored empty): loading the mirror reads only these. */
+  sdsRepairCopies: { key: [string, string]; value: RepairCopyRecord };
+  /** The raw SDS bytes of each repair copy, read only when a repair request is answered. */
+  sdsRepairBytes: { key: [string, string]; value: RepairBytesRecord };
+  /** Repair requests we may answer (T_resp). */
+  sdsRepairResponses: { key: [string, string]; value: RepairResponseRecord };
+  // ---- version 7+: add stores here ----
 }
 
 /**
@@ -104,6 +113,13 @@ export interface OutgoingContentRecord {
   channelId: string;
   messageId: string;
   content: Uint8Array;
+}
+
+/** The bytes of an SDS-R repair copy (version 6 on; see `sdsRepairBytes`). */
+export interface RepairBytesRecord {
+  channelId: string;
+  messageId: string;
+  bytes: Uint8Array;
 }
 
 export interface SegmentCarrierRecord {
@@ -179,7 +195,14 @@ const MIGRATIONS: readonly Migration[] = [
     db.createObjectStore("sdsOutgoingContent", { keyPath: ["channelId", "messageId"] });
     moveOutgoingContent(transaction);
   },
-  // 5 -> 6: (next)
+  // 5 -> 6: SDS-R repair: copies (records and bytes apart, like outgoing content) and pending answers.
+  // Nothing to migrate: channels start with empty repair state.
+  (db) => {
+    db.createObjectStore("sdsRepairCopies", { keyPath: ["channelId", "messageId"] });
+    db.createObjectStore("sdsRepairBytes", { keyPath: ["channelId", "messageId"] });
+    db.createObjectStore("sdsRepairResponses", { keyPath: ["channelId", "messageId"] });
+  },
+  // 6 -> 7: (next)
 ];
 
 /** Runs inside the upgrade transaction; a failure aborts the whole upgrade (nothing half-moved). */
@@ -206,8 +229,8 @@ export const DB_VERSION = MIGRATIONS.length;
 
 /** The SDS stores of version 1. */
 export const SDS_STORE_NAMES = ["sdsChannels", "sdsOutgoing", "sdsHistory", "sdsBuffered", "sdsMissing", "sdsInbox"] as const;
-/** Every store the SDS adapter uses (version 5 on). */
-export const SDS_ALL_STORE_NAMES = [...SDS_STORE_NAMES, "sdsOutgoingContent"] as const;
+/** Every store the SDS adapter uses (version 6 on). */
+export const SDS_ALL_STORE_NAMES = [...SDS_STORE_NAMES, "sdsOutgoingContent", "sdsRepairCopies", "sdsRepairBytes", "sdsRepairResponses"] as const;
 
 /** The upgrade callback for `openDB`; `now` dates what a migration prunes (see `Migration`). */
 export function reliableChannelUpgrade(now: () => number = Date.now) {

@@ -11,7 +11,9 @@
  *
  * Outgoing content lives in `sdsOutgoingContent`, apart from the outgoing records (stored with an
  * empty `content`): loading the state without content reads only the small records, however
- * large the backlog of unacknowledged payloads.
+ * large the backlog of unacknowledged payloads. SDS-R repair copies likewise: records in
+ * `sdsRepairCopies` (with empty `bytes`), their bytes in `sdsRepairBytes`, written and deleted
+ * together in the same transaction.
  */
 import type { IDBPDatabase } from "idb";
 import type { SdsChannelSnapshot, SdsLoadOptions, SdsStore, SdsWriteBatch, SdsWriteOp } from "../core/ports/sds-store.js";
@@ -43,6 +45,12 @@ function storeOf(op: SdsWriteOp): SdsStoreName {
     case "putInbox":
     case "deleteInbox":
       return "sdsInbox";
+    case "putRepairCopy":
+    case "deleteRepairCopy":
+      return "sdsRepairCopies";
+    case "putRepairResponse":
+    case "deleteRepairResponse":
+      return "sdsRepairResponses";
     default: {
       const unknown: never = op;
       throw new ReliableChannelError("InvalidParams", "unknown SDS write op", unknown);
@@ -73,7 +81,7 @@ export class IdbSdsStore implements SdsStore {
     try {
       const tx = this.db.transaction(SDS_ALL_STORE_NAMES, "readonly");
       const range = channelRange(channelId);
-      const [meta, records, contents, history, buffered, missing, inbox] = await Promise.all([
+      const [meta, records, contents, history, buffered, missing, inbox, copies, copyBytes, repairResponses] = await Promise.all([
         tx.objectStore("sdsChannels").get(channelId),
         tx.objectStore("sdsOutgoing").getAll(range),
         options.outgoingContent === false ? [] : tx.objectStore("sdsOutgoingContent").getAll(range),
@@ -81,13 +89,18 @@ export class IdbSdsStore implements SdsStore {
         tx.objectStore("sdsBuffered").getAll(range),
         tx.objectStore("sdsMissing").getAll(range),
         tx.objectStore("sdsInbox").getAll(range),
+        tx.objectStore("sdsRepairCopies").getAll(range),
+        options.repairBytes === false ? [] : tx.objectStore("sdsRepairBytes").getAll(range),
+        tx.objectStore("sdsRepairResponses").getAll(range),
         tx.done,
       ]);
       if (meta === undefined) return undefined;
+      const bytesOf = new Map(copyBytes.map((record) => [record.messageId, record.bytes]));
+      const repairCopies = copies.map((record) => ({ ...record, bytes: bytesOf.get(record.messageId) ?? NO_CONTENT })).sort((a, b) => a.seq - b.seq);
       const contentOf = new Map(contents.map((record) => [record.messageId, record.content]));
       const outgoing: OutgoingRecord[] = records.map((record) => ({ ...record, content: contentOf.get(record.messageId) ?? NO_CONTENT }));
       // Compound keys [channelId, seq] already order history and inbox by seq.
-      return { meta, outgoing, history, buffered, missing, inbox };
+      return { meta, outgoing, history, buffered, missing, inbox, repairCopies, repairResponses };
     } catch (error) {
       throw storageError(error, `loading SDS channel ${channelId}`);
     }
@@ -106,10 +119,24 @@ export class IdbSdsStore implements SdsStore {
     }
   }
 
+  async loadRepairBytes(channelId: string, messageIds: readonly MessageId[]): Promise<Map<MessageId, Uint8Array>> {
+    try {
+      const tx = this.db.transaction("sdsRepairBytes", "readonly");
+      const records = await Promise.all(messageIds.map((messageId) => tx.store.get([channelId, messageId])));
+      await tx.done;
+      const found = new Map<MessageId, Uint8Array>();
+      for (const record of records) if (record !== undefined && record.bytes.length > 0) found.set(record.messageId, record.bytes);
+      return found;
+    } catch (error) {
+      throw storageError(error, `loading repair copies of ${channelId}`);
+    }
+  }
+
   async commit(batch: SdsWriteBatch): Promise<void> {
     if (batch.ops.length === 0) return;
     const names = new Set<ReliableChannelStoreName>(batch.ops.map(storeOf));
     if (names.has("sdsOutgoing")) names.add("sdsOutgoingContent");
+    if (names.has("sdsRepairCopies")) names.add("sdsRepairBytes");
     for (const op of batch.ops) {
       if ("record" in op && op.record.channelId !== batch.channelId) {
         throw new ReliableChannelError("InvalidParams", "record belongs to another channel", { channelId: op.record.channelId });
@@ -159,6 +186,18 @@ export class IdbSdsStore implements SdsStore {
             return tx.objectStore("sdsInbox").put(op.record);
           case "deleteInbox":
             return tx.objectStore("sdsInbox").delete([id, op.seq]);
+          case "putRepairCopy": {
+            const { bytes, ...record } = op.record;
+            // A put without bytes (as the mirror holds it) keeps the bytes stored.
+            const bytesWrite = bytes.length > 0 ? tx.objectStore("sdsRepairBytes").put({ channelId: id, messageId: record.messageId, bytes }) : undefined;
+            return Promise.all([tx.objectStore("sdsRepairCopies").put({ ...record, bytes: NO_CONTENT }), bytesWrite]);
+          }
+          case "deleteRepairCopy":
+            return Promise.all([tx.objectStore("sdsRepairCopies").delete([id, op.messageId]), tx.objectStore("sdsRepairBytes").delete([id, op.messageId])]);
+          case "putRepairResponse":
+            return tx.objectStore("sdsRepairResponses").put(op.record);
+          case "deleteRepairResponse":
+            return tx.objectStore("sdsRepairResponses").delete([id, op.messageId]);
           default: {
             const unknown: never = op;
             throw new ReliableChannelError("InvalidParams", "unknown SDS write op", unknown);
@@ -201,6 +240,9 @@ export class IdbSdsStore implements SdsStore {
         tx.objectStore("sdsBuffered").delete(range),
         tx.objectStore("sdsMissing").delete(range),
         tx.objectStore("sdsInbox").delete(range),
+        tx.objectStore("sdsRepairCopies").delete(range),
+        tx.objectStore("sdsRepairBytes").delete(range),
+        tx.objectStore("sdsRepairResponses").delete(range),
         tx.done,
       ]);
     } catch (error) {

@@ -77,7 +77,7 @@ export class WakuSdsCodec implements SdsCodec {
       ...(message.lamportTimestamp !== undefined ? { lamportTimestamp: message.lamportTimestamp } : {}),
       causalHistory: toProtoEntries(message.causalHistory),
       ...(field12 !== undefined ? { bloomFilter: field12 } : {}),
-      repairRequest: [],
+      repairRequest: toProtoEntries(message.repairRequest ?? []),
       ...(message.content !== undefined && message.content.length > 0 ? { content: message.content } : {}),
     });
     const compact = message.bloomIds !== undefined ? encodeCompactBloom(message.bloomIds, bloom) : undefined;

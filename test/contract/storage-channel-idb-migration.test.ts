@@ -8,7 +8,7 @@ import { openDB } from "idb";
 import { describe, expect, it } from "vitest";
 import type { ChannelMetaRecord, InboxRecord } from "../../src/core/sds/types.js";
 import { IdbSdsStore } from "../../src/storage/idb-sds-store.js";
-import { DB_VERSION, openReliableChannelDb, SDS_STORE_NAMES, upgradeReliableChannelDb } from "../../src/storage/idb-schema.js";
+import { DB_VERSION, openReliableChannelDb, SDS_ALL_STORE_NAMES, SDS_STORE_NAMES, upgradeReliableChannelDb } from "../../src/storage/idb-schema.js";
 import type { ReliableChannelDB } from "../../src/storage/idb-schema.js";
 import { openIdbStores } from "../../src/storage/idb-stores.js";
 import { channel, request } from "./storage-channel.contract.js";
@@ -56,8 +56,8 @@ const V2_STORES = [
 ];
 
 describe("ReliableChannelDB migrations", () => {
-  it("version 4 is the current version", () => {
-    expect(DB_VERSION).toBe(5);
+  it("version 6 is the current version", () => {
+    expect(DB_VERSION).toBe(6);
   });
 
   it("upgrades a version-1 database (SDS only, with data) keeping its SDS data, and the new stores work", async () => {
@@ -70,7 +70,7 @@ describe("ReliableChannelDB migrations", () => {
 
     const stores = await openIdbStores(name);
     try {
-      expect(await stores.sds.load("c")).toEqual({ meta, outgoing: [], history: [], buffered: [], missing: [], inbox: [inbox] });
+      expect(await stores.sds.load("c")).toEqual({ meta, outgoing: [], history: [], buffered: [], missing: [], inbox: [inbox], repairCopies: [], repairResponses: [] });
       expect(await stores.sds.listChannels()).toEqual(["c"]);
       await stores.channels.write({ channels: [channel("c")], requests: [request("c", "r1", { idempotencyKey: "k" })] });
       expect((await stores.channels.findRequestByIdempotencyKey("c", "k"))?.requestId).toBe("r1");
@@ -82,7 +82,7 @@ describe("ReliableChannelDB migrations", () => {
 
     const db = await openReliableChannelDb(name);
     expect(db.version).toBe(DB_VERSION);
-    expect([...db.objectStoreNames].sort()).toEqual([...SDS_STORE_NAMES, ...V2_STORES, "siteChannels", "sdsOutgoingContent"].sort());
+    expect([...db.objectStoreNames].sort()).toEqual([...SDS_ALL_STORE_NAMES, ...V2_STORES, "siteChannels"].sort());
     expect(db.transaction("inbox").store.index("byKey").unique).toBe(true);
     expect(db.transaction("outbox").store.index("byMessageId").multiEntry).toBe(true);
     db.close();
@@ -91,7 +91,7 @@ describe("ReliableChannelDB migrations", () => {
   it("a new database gets every store in one go", async () => {
     const db = await openReliableChannelDb(freshName());
     expect(db.version).toBe(DB_VERSION);
-    expect([...db.objectStoreNames].sort()).toEqual([...SDS_STORE_NAMES, ...V2_STORES, "siteChannels", "sdsOutgoingContent"].sort());
+    expect([...db.objectStoreNames].sort()).toEqual([...SDS_ALL_STORE_NAMES, ...V2_STORES, "siteChannels"].sort());
     db.close();
   });
 });

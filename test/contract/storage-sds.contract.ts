@@ -4,7 +4,16 @@
  */
 import { describe, expect, it } from "vitest";
 import type { SdsStore, SdsWriteOp } from "../../src/core/ports/sds-store.js";
-import type { BufferedRecord, ChannelMetaRecord, HistoryRecord, InboxRecord, MissingRecord, OutgoingRecord } from "../../src/core/sds/types.js";
+import type {
+  BufferedRecord,
+  ChannelMetaRecord,
+  HistoryRecord,
+  InboxRecord,
+  MissingRecord,
+  OutgoingRecord,
+  RepairCopyRecord,
+  RepairResponseRecord,
+} from "../../src/core/sds/types.js";
 
 export interface SdsStoreHarness {
   /** A fresh, empty store. */
@@ -82,6 +91,26 @@ const inbox = (channelId: string, seq: number): InboxRecord => ({
   afterLoss: false,
 });
 
+const repairCopy = (channelId: string, messageId: string, seq: number, bytes = new Uint8Array([seq, 1, 2])): RepairCopyRecord => ({
+  channelId,
+  messageId,
+  senderId: "peer",
+  seq,
+  bytes,
+  size: bytes.length,
+  tag: "segment",
+  addedAt: 6,
+});
+
+const repairResponse = (channelId: string, messageId: string): RepairResponseRecord => ({
+  channelId,
+  messageId,
+  senderId: "peer",
+  respondAt: 50,
+  requestedAt: 10,
+  requestedBy: "asker",
+});
+
 export function sdsStoreContract(name: string, harness: SdsStoreHarness): void {
   describe(`SdsStore contract: ${name}`, () => {
     it("load of an unknown channel is undefined; list is empty", async () => {
@@ -97,8 +126,10 @@ export function sdsStoreContract(name: string, harness: SdsStoreHarness): void {
         out: outgoing("c", "o1", { idempotencyKey: "k", retrievalHint: new Uint8Array([7]) }),
         h: history("c", 0),
         b: buffered("c", "b1"),
-        m: missing("c", "m1"),
+        m: { ...missing("c", "m1"), repairAt: 30_004, repairAsked: 1 },
         i: inbox("c", 0),
+        copy: repairCopy("c", "r1", 0),
+        response: repairResponse("c", "r1"),
       };
       await store.commit({
         channelId: "c",
@@ -109,6 +140,8 @@ export function sdsStoreContract(name: string, harness: SdsStoreHarness): void {
           { op: "putBuffered", record: records.b },
           { op: "putMissing", record: records.m },
           { op: "putInbox", record: records.i },
+          { op: "putRepairCopy", record: records.copy },
+          { op: "putRepairResponse", record: records.response },
         ],
       });
       const loaded = await store.load("c");
@@ -119,6 +152,8 @@ export function sdsStoreContract(name: string, harness: SdsStoreHarness): void {
         buffered: [records.b],
         missing: [records.m],
         inbox: [records.i],
+        repairCopies: [records.copy],
+        repairResponses: [records.response],
       });
       expect(typeof loaded?.meta.lamport).toBe("bigint");
       expect(loaded?.outgoing[0]?.content).toBeInstanceOf(Uint8Array);
@@ -170,6 +205,8 @@ export function sdsStoreContract(name: string, harness: SdsStoreHarness): void {
             { op: "putBuffered", record: buffered(id, `b-${id}`) },
             { op: "putMissing", record: missing(id, `m-${id}`) },
             { op: "putInbox", record: inbox(id, 0) },
+            { op: "putRepairCopy", record: repairCopy(id, `r-${id}`, 0) },
+            { op: "putRepairResponse", record: repairResponse(id, `r-${id}`) },
           ],
         });
       }
@@ -179,8 +216,12 @@ export function sdsStoreContract(name: string, harness: SdsStoreHarness): void {
       expect(a?.buffered.map((o) => o.messageId)).toEqual(["b-a"]);
       expect(a?.missing.map((o) => o.messageId)).toEqual(["m-a"]);
       expect(a?.inbox.length).toBe(1);
+      expect(a?.repairCopies.map((o) => o.messageId)).toEqual(["r-a"]);
+      expect(a?.repairResponses.map((o) => o.messageId)).toEqual(["r-a"]);
       await store.deleteChannel("a");
       expect(await store.load("a")).toBeUndefined();
+      expect((await store.loadRepairBytes("a", ["r-a"])).size).toBe(0);
+      expect((await store.loadRepairBytes("ab", ["r-ab"])).get("r-ab")).toEqual(new Uint8Array([0, 1, 2]));
       expect((await store.load("ab"))?.outgoing.map((o) => o.messageId)).toEqual(["o-ab"]);
       expect(await store.listChannels()).toEqual(["a\u0000", "ab"].sort());
     });
@@ -234,6 +275,46 @@ export function sdsStoreContract(name: string, harness: SdsStoreHarness): void {
       expect(light?.outgoing.every((r) => r.content.length === 0)).toBe(true);
       expect(light?.outgoing.map((r) => ({ ...r, content: undefined }))).toEqual(full?.outgoing.map((r) => ({ ...r, content: undefined })));
       expect((await store.loadOutgoingContent("c", ["o1"])).get("o1")).toEqual(new Uint8Array([9, 9, 9]));
+    });
+
+    it("repair copies: loaded by seq, without bytes on request, bytes read by id; delete removes both; a put without bytes keeps them", async () => {
+      const store = await harness.create();
+      await store.commit({
+        channelId: "c",
+        ops: [
+          { op: "putMeta", record: meta("c") },
+          { op: "putRepairCopy", record: repairCopy("c", "z", 0) },
+          { op: "putRepairCopy", record: repairCopy("c", "a", 1) },
+          { op: "putRepairCopy", record: repairCopy("c", "m", 2) },
+          { op: "putRepairResponse", record: repairResponse("c", "a") },
+          { op: "putRepairResponse", record: repairResponse("c", "m") },
+        ],
+      });
+      const light = await store.load("c", { repairBytes: false });
+      expect(light?.repairCopies.map((r) => [r.messageId, r.seq, r.size, r.bytes.length])).toEqual([
+        ["z", 0, 3, 0],
+        ["a", 1, 3, 0],
+        ["m", 2, 3, 0],
+      ]);
+      const full = await store.load("c");
+      expect(full?.repairCopies.map((r) => r.bytes)).toEqual([new Uint8Array([0, 1, 2]), new Uint8Array([1, 1, 2]), new Uint8Array([2, 1, 2])]);
+      const bytes = await store.loadRepairBytes("c", ["a", "absent", "z"]);
+      expect([...bytes.keys()].sort()).toEqual(["a", "z"]);
+      expect(bytes.get("a")).toEqual(new Uint8Array([1, 1, 2]));
+      await store.commit({
+        channelId: "c",
+        ops: [
+          { op: "deleteRepairCopy", messageId: "z" },
+          { op: "deleteRepairResponse", messageId: "a" },
+          { op: "deleteRepairResponse", messageId: "never" },
+          { op: "putRepairCopy", record: repairCopy("c", "m", 2, new Uint8Array(0)) },
+        ],
+      });
+      const after = await store.load("c");
+      expect(after?.repairCopies.map((r) => r.messageId)).toEqual(["a", "m"]);
+      expect(after?.repairResponses.map((r) => r.messageId)).toEqual(["m"]);
+      expect((await store.loadRepairBytes("c", ["z", "m"])).get("m")).toEqual(new Uint8Array([2, 1, 2]));
+      expect((await store.loadRepairBytes("c", ["z"])).size).toBe(0);
     });
 
     it("rejects a record of another channel without applying any op of the batch", async () => {

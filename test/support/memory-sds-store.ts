@@ -14,6 +14,7 @@ import { invalidParams } from "../../src/shared/errors.js";
 const KNOWN_OPS = new Set<SdsWriteOp["op"]>([
   "putMeta", "deleteOutgoing", "putOutgoing", "putHistory", "deleteHistory", "putBuffered",
   "deleteBuffered", "putMissing", "deleteMissing", "putInbox", "deleteInbox",
+  "putRepairCopy", "deleteRepairCopy", "putRepairResponse", "deleteRepairResponse",
 ]);
 
 export class MemorySdsStore implements SdsStore {
@@ -24,11 +25,20 @@ export class MemorySdsStore implements SdsStore {
   async load(channelId: string, options: SdsLoadOptions = {}): Promise<SdsChannelSnapshot | undefined> {
     const state = this.channels.get(channelId);
     if (state === undefined) return undefined;
-    const snapshot = state.toSnapshot();
-    if (options.outgoingContent === false) {
-      return structuredClone({ ...snapshot, outgoing: snapshot.outgoing.map((r) => ({ ...r, content: new Uint8Array(0) })) });
-    }
+    let snapshot = state.toSnapshot();
+    if (options.outgoingContent === false) snapshot = { ...snapshot, outgoing: snapshot.outgoing.map((r) => ({ ...r, content: new Uint8Array(0) })) };
+    if (options.repairBytes === false) snapshot = { ...snapshot, repairCopies: snapshot.repairCopies.map((r) => ({ ...r, bytes: new Uint8Array(0) })) };
     return structuredClone(snapshot);
+  }
+
+  async loadRepairBytes(channelId: string, messageIds: readonly MessageId[]): Promise<Map<MessageId, Uint8Array>> {
+    const state = this.channels.get(channelId);
+    const found = new Map<MessageId, Uint8Array>();
+    for (const messageId of messageIds) {
+      const bytes = state?.repairCopies.get(messageId)?.bytes;
+      if (bytes !== undefined && bytes.length > 0) found.set(messageId, bytes.slice());
+    }
+    return found;
   }
 
   async loadOutgoingContent(channelId: string, messageIds: readonly MessageId[]): Promise<Map<MessageId, Uint8Array>> {

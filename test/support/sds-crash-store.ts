@@ -38,6 +38,11 @@ export class CrashingStore implements SdsStore {
     return this.inner.loadOutgoingContent(channelId, messageIds);
   }
 
+  async loadRepairBytes(channelId: string, messageIds: readonly MessageId[]): Promise<Map<MessageId, Uint8Array>> {
+    this.alive();
+    return this.inner.loadRepairBytes(channelId, messageIds);
+  }
+
   async commit(batch: SdsWriteBatch): Promise<void> {
     this.alive();
     this.writes++;

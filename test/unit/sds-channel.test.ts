@@ -377,6 +377,7 @@ describe("SdsChannel: persistence", () => {
     const store: SdsStore = {
       load: (id, options) => inner.load(id, options),
       loadOutgoingContent: (id, ids) => inner.loadOutgoingContent(id, ids),
+      loadRepairBytes: (id, ids) => inner.loadRepairBytes(id, ids),
       listChannels: () => inner.listChannels(),
       deleteChannel: (id) => inner.deleteChannel(id),
       commit: async (batch) => {

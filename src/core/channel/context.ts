@@ -20,8 +20,9 @@ export interface OutgoingItem {
   messageId: string;
   bytes: Uint8Array;
   segment: boolean;
-  kind: "content" | "sync";
-  /** An SDS resend of content already sent once: published behind new messages (see DeliveryService). */
+  /** "repair": an SDS-R rebroadcast of a message (ours or another participant's) someone asked for. */
+  kind: "content" | "sync" | "repair";
+  /** An SDS resend (or repair rebroadcast) of content already sent once: published behind new messages (see DeliveryService). */
   resend?: true;
 }
 

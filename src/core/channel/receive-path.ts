@@ -10,7 +10,7 @@ import type { Delivery, ReceiveResult, SdsChannel } from "../sds/index.js";
 import type { ChannelContext } from "./context.js";
 import type { Inbox, InboxCandidate } from "./inbox.js";
 import type { ChannelEvent } from "./types.js";
-import { isSegmentMeta } from "./wire-marker.js";
+import { isSegmentMeta, SEGMENT_REPAIR_TAG } from "./wire-marker.js";
 
 type DropReason = Extract<ChannelEvent, { type: "dropped" }>["reason"];
 
@@ -74,7 +74,11 @@ export class ReceivePath {
     };
     let result: ReceiveResult;
     try {
-      result = await this.deps.sds.receive(bytes, { retrievalHint: hexToBytes(message.messageHash), beforeDurable });
+      result = await this.deps.sds.receive(bytes, {
+        retrievalHint: hexToBytes(message.messageHash),
+        beforeDurable,
+        ...(carrier ? { repairTag: SEGMENT_REPAIR_TAG } : {}),
+      });
     } catch (error) {
       await early;
       throw error;

@@ -360,6 +360,9 @@ export class ReliableChannel {
       case "delivered":
       case "possibly-acknowledged":
         return; // deliveries are taken from call results (persisted before confirmation)
+      case "repair-requested":
+      case "repair-answered":
+        return; // the requests ride on messages already handed on; the answers come with the due result
       default: {
         const unreachable: never = event;
         this.ctx.reportError(new Error(`unknown SDS event ${JSON.stringify(unreachable)}`));
@@ -383,6 +386,7 @@ export class ReliableChannel {
     const deps = { ctx: this.ctx, channelId: this.config.channelId, requests: this.active };
     for (const transmission of result.resend) await transmit(deps, transmission);
     if (result.sync) await transmit(deps, result.sync);
+    for (const repair of result.repairs) await transmit(deps, repair);
     await this.receivePath.deliver(result.delivered);
   }
 

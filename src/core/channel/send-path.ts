@@ -8,6 +8,7 @@ import type { NewWrap, SdsChannel, Transmission } from "../sds/index.js";
 import type { ActiveRequests } from "./active-requests.js";
 import type { ChannelContext, ChannelLimits, OutgoingItem } from "./context.js";
 import { aggregateRequestStatus } from "./request-status.js";
+import { SEGMENT_REPAIR_TAG } from "./wire-marker.js";
 import type { ChannelEvent, OutboxPart, OutboxRequest } from "./types.js";
 
 export interface SendOptions {
@@ -117,6 +118,7 @@ export async function prepareRequest(deps: PrepareDeps, request: OutboxRequest):
       ? { ephemeral: true }
       : {
           idempotencyKey: `${request.requestId}/${index}`,
+          ...(request.segmented ? { repairTag: SEGMENT_REPAIR_TAG } : {}),
           ...(chosenId !== undefined
             ? {
                 messageId: chosenId,
@@ -178,11 +180,26 @@ export async function prepareRequest(deps: PrepareDeps, request: OutboxRequest):
   };
 }
 
-/** Hand an SDS resend or sync to the rate limiter. */
+/** Hand an SDS resend, sync or repair rebroadcast to the rate limiter. */
 export async function transmit(
-  deps: { readonly ctx: Pick<ChannelContext, "enqueue">; readonly channelId: string; readonly requests: ActiveRequests },
+  deps: { readonly ctx: Pick<ChannelContext, "enqueue" | "clock">; readonly channelId: string; readonly requests: ActiveRequests },
   transmission: Transmission,
 ): Promise<void> {
+  if (transmission.kind === "repair") {
+    // SDS-R: control traffic (spends the control share of the budget, never coalesced); its
+    // delivery runs behind new messages like a resend. The id is per rebroadcast: the same
+    // message may be asked for again later.
+    const item: OutgoingItem = {
+      channelId: deps.channelId,
+      messageId: transmission.messageId,
+      bytes: transmission.bytes,
+      segment: transmission.tag === SEGMENT_REPAIR_TAG,
+      kind: "repair",
+      resend: true,
+    };
+    await deps.ctx.enqueue({ id: `repair/${transmission.messageId}/${deps.ctx.clock.now()}`, channelId: item.channelId, priority: "control", item });
+    return;
+  }
   const request = transmission.kind === "content" ? await deps.requests.requestFor(transmission.messageId) : undefined;
   const item: OutgoingItem = {
     channelId: deps.channelId,

@@ -6,6 +6,12 @@
  */
 export const SEGMENT_META = new TextEncoder().encode("rc/segment/1");
 
+/**
+ * SDS-R: the tag SDS keeps with the repair copy of a segment carrier and hands back with its
+ * rebroadcast, so the rebroadcast carries `SEGMENT_META` like the original did.
+ */
+export const SEGMENT_REPAIR_TAG = "segment";
+
 export function isSegmentMeta(meta: Uint8Array | undefined): boolean {
   if (!meta || meta.length !== SEGMENT_META.length) return false;
   for (let i = 0; i < meta.length; i++) if (meta[i] !== SEGMENT_META[i]) return false;

@@ -18,8 +18,20 @@
  * - `putOutgoing` with `keepContent` stores the record with the content already stored under its
  *   id (its own `content` is ignored; none stored = its own): the SDS mirror keeps no content of
  *   outgoing messages in memory and reads it back with `loadOutgoingContent` when a resend is due.
+ * - SDS-R repair copies likewise: `load` with `repairBytes: false` returns them with empty
+ *   `bytes` (their `size` says how many are stored); `loadRepairBytes` reads the bytes back.
  */
-import type { BufferedRecord, ChannelMetaRecord, HistoryRecord, InboxRecord, MessageId, MissingRecord, OutgoingRecord } from "../sds/types.js";
+import type {
+  BufferedRecord,
+  ChannelMetaRecord,
+  HistoryRecord,
+  InboxRecord,
+  MessageId,
+  MissingRecord,
+  OutgoingRecord,
+  RepairCopyRecord,
+  RepairResponseRecord,
+} from "../sds/types.js";
 
 export type SdsWriteOp =
   | { readonly op: "putMeta"; readonly record: ChannelMetaRecord }
@@ -32,7 +44,11 @@ export type SdsWriteOp =
   | { readonly op: "putMissing"; readonly record: MissingRecord }
   | { readonly op: "deleteMissing"; readonly messageId: MessageId }
   | { readonly op: "putInbox"; readonly record: InboxRecord }
-  | { readonly op: "deleteInbox"; readonly seq: number };
+  | { readonly op: "deleteInbox"; readonly seq: number }
+  | { readonly op: "putRepairCopy"; readonly record: RepairCopyRecord }
+  | { readonly op: "deleteRepairCopy"; readonly messageId: MessageId }
+  | { readonly op: "putRepairResponse"; readonly record: RepairResponseRecord }
+  | { readonly op: "deleteRepairResponse"; readonly messageId: MessageId };
 
 export interface SdsWriteBatch {
   readonly channelId: string;
@@ -47,11 +63,16 @@ export interface SdsChannelSnapshot {
   readonly buffered: BufferedRecord[];
   readonly missing: MissingRecord[];
   readonly inbox: InboxRecord[];
+  /** SDS-R copies, sorted by `seq` ascending. */
+  readonly repairCopies: RepairCopyRecord[];
+  readonly repairResponses: RepairResponseRecord[];
 }
 
 export interface SdsLoadOptions {
   /** Default true. */
   readonly outgoingContent?: boolean;
+  /** Default true: repair copies with their bytes; false: with empty `bytes`. */
+  readonly repairBytes?: boolean;
 }
 
 export interface SdsStore {
@@ -63,6 +84,8 @@ export interface SdsStore {
   load(channelId: string, options?: SdsLoadOptions): Promise<SdsChannelSnapshot | undefined>;
   /** The stored content of these outgoing messages (absent ids are left out of the map). */
   loadOutgoingContent(channelId: string, messageIds: readonly MessageId[]): Promise<Map<MessageId, Uint8Array>>;
+  /** The stored bytes of these repair copies (absent ids are left out of the map). */
+  loadRepairBytes(channelId: string, messageIds: readonly MessageId[]): Promise<Map<MessageId, Uint8Array>>;
   /** Apply all ops atomically (one transaction). An empty batch is a no-op. */
   commit(batch: SdsWriteBatch): Promise<void>;
   /** Ids of every channel with a meta record. */

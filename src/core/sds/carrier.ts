@@ -42,7 +42,7 @@ export function currentBloomIds(ctx: SdsContext, state: ChannelState, placement:
 }
 
 /** A content message of ours as it goes out now (first time or resend: with a fresh bloom filter). */
-export function encodeOutgoing(ctx: SdsContext, state: ChannelState, record: OutgoingRecord, now: number): Uint8Array {
+export function encodeOutgoing(ctx: SdsContext, state: ChannelState, record: OutgoingRecord, now: number, repairRequest: readonly HistoryEntry[] = []): Uint8Array {
   const placement = placementNow(ctx, state, now, record.content.length);
   const bloom = currentBloomIds(ctx, state, placement);
   return encodeMessage(ctx, {
@@ -52,6 +52,7 @@ export function encodeOutgoing(ctx: SdsContext, state: ChannelState, record: Out
     lamportTimestamp: record.lamport,
     causalHistory: record.causalHistory,
     ...(bloom !== undefined ? { bloomIds: bloom } : {}),
+    ...(repairRequest.length > 0 ? { repairRequest } : {}),
     content: record.content,
   }, placement);
 }

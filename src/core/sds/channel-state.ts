@@ -10,7 +10,18 @@
  * memory only in storage. A store double built on this class passes `holdsOutgoingContent`.
  */
 import type { SdsChannelSnapshot, SdsLoadOptions, SdsWriteOp } from "../ports/sds-store.js";
-import type { BufferedRecord, ChannelMetaRecord, HistoryRecord, InboxRecord, MessageId, MissingRecord, OutgoingRecord, SenderId } from "./types.js";
+import type {
+  BufferedRecord,
+  ChannelMetaRecord,
+  HistoryRecord,
+  InboxRecord,
+  MessageId,
+  MissingRecord,
+  OutgoingRecord,
+  RepairCopyRecord,
+  RepairResponseRecord,
+  SenderId,
+} from "./types.js";
 
 /** Who reported a missing record made before `reportedBy` existed, or by a timeout: one shared bucket. */
 export const UNKNOWN_REPORTER: SenderId = "";
@@ -24,11 +35,11 @@ function bump(counts: Map<SenderId, number>, key: SenderId, delta: number): void
 /** What an outgoing record's `content` is where the content is not held (mirror, final records). */
 export const NO_CONTENT: Uint8Array = new Uint8Array(0);
 
-/** How the mirror loads its channel: without outgoing content (it holds none). */
-export const MIRROR_LOAD: SdsLoadOptions = { outgoingContent: false };
+/** How the mirror loads its channel: without outgoing content nor repair bytes (it holds neither). */
+export const MIRROR_LOAD: SdsLoadOptions = { outgoingContent: false, repairBytes: false };
 
 export interface ChannelStateOptions {
-  /** Keep outgoing content in memory (a store double); false for the channel's mirror. */
+  /** Keep outgoing content and repair bytes in memory (a store double); false for the channel's mirror. */
   readonly holdsOutgoingContent?: boolean;
 }
 
@@ -43,6 +54,12 @@ export class ChannelState {
   readonly buffered = new Map<MessageId, BufferedRecord>();
   readonly missing = new Map<MessageId, MissingRecord>();
   readonly inbox = new Map<number, InboxRecord>();
+  /** SDS-R copies by message id, in insertion (= `seq`) order: the first is the oldest. */
+  readonly repairCopies = new Map<MessageId, RepairCopyRecord>();
+  /** Sum of `size` over `repairCopies`. */
+  repairCopyBytes = 0;
+  /** SDS-R repair requests we may answer, by message id. */
+  readonly repairResponses = new Map<MessageId, RepairResponseRecord>();
   /** Smallest history seq present (pruning cursor). */
   minHistorySeq = 0;
   /** Derived counts the admission bounds read (`admission.ts`); kept by `apply`, never stored. */
@@ -65,6 +82,8 @@ export class ChannelState {
     for (const record of snapshot.buffered) state.apply({ op: "putBuffered", record });
     for (const record of snapshot.missing) state.apply({ op: "putMissing", record });
     for (const record of snapshot.inbox) state.apply({ op: "putInbox", record });
+    for (const record of [...(snapshot.repairCopies ?? [])].sort((a, b) => a.seq - b.seq)) state.apply({ op: "putRepairCopy", record });
+    for (const record of snapshot.repairResponses ?? []) state.apply({ op: "putRepairResponse", record });
     return state;
   }
 
@@ -76,6 +95,8 @@ export class ChannelState {
       buffered: [...this.buffered.values()],
       missing: [...this.missing.values()],
       inbox: [...this.inbox.values()].sort((a, b) => a.seq - b.seq),
+      repairCopies: [...this.repairCopies.values()],
+      repairResponses: [...this.repairResponses.values()],
     };
   }
 
@@ -142,6 +163,32 @@ export class ChannelState {
         return;
       case "deleteInbox":
         this.inbox.delete(op.seq);
+        return;
+      case "putRepairCopy": {
+        const previous = this.repairCopies.get(op.record.messageId);
+        if (previous !== undefined) {
+          this.repairCopyBytes -= previous.size;
+          this.repairCopies.delete(op.record.messageId); // re-inserted last: a put is the newest
+        }
+        // Like the store: a put without bytes keeps the bytes stored; the mirror holds none.
+        const bytes = !this.holdsOutgoingContent ? NO_CONTENT : op.record.bytes.length > 0 ? op.record.bytes : (previous?.bytes ?? NO_CONTENT);
+        const record = bytes === op.record.bytes ? op.record : { ...op.record, bytes };
+        this.repairCopies.set(op.record.messageId, record);
+        this.repairCopyBytes += op.record.size;
+        return;
+      }
+      case "deleteRepairCopy": {
+        const previous = this.repairCopies.get(op.messageId);
+        if (previous === undefined) return;
+        this.repairCopyBytes -= previous.size;
+        this.repairCopies.delete(op.messageId);
+        return;
+      }
+      case "putRepairResponse":
+        this.repairResponses.set(op.record.messageId, op.record);
+        return;
+      case "deleteRepairResponse":
+        this.repairResponses.delete(op.messageId);
         return;
       default: {
         const unknown: never = op;

@@ -46,6 +46,7 @@ import type { SdsParams, SdsParamsInput } from "./params.js";
 import * as queries from "./queries.js";
 import { cryptoRandom } from "./random.js";
 import type { SdsRandom } from "../ports/random.js";
+import { readDueRepairs } from "./repair.js";
 import { receiveStep, type ReceiveOptions, type ReceiveResult } from "./receive.js";
 import { StepRunner } from "./step.js";
 import { rescheduleSync } from "./sync.js";
@@ -179,7 +180,10 @@ export class SdsChannel {
    */
   due(now?: number): Promise<DueResult> {
     return this.runner.runPrepared(
-      (state, at) => dueResendContents(this.ctx, this.store, state, at),
+      async (state, at) => ({
+        resends: await dueResendContents(this.ctx, this.store, state, at),
+        repairs: await readDueRepairs(this.ctx, this.store, state, at),
+      }),
       (step, read) => dueStep(this.ctx, step, read),
       now,
     );
@@ -231,7 +235,7 @@ export class SdsChannel {
 
   /** Earliest time `due()` has work (resend, sync, irretrievable timeout), or null. */
   nextWakeAt(): number | null {
-    return nextWakeAt(this.params, this.runner.committed());
+    return nextWakeAt(this.ctx, this.runner.committed());
   }
 
   /** A copy of the current (committed) state, for inspection and tests (outgoing content is not held: empty). */

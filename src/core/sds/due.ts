@@ -8,14 +8,16 @@ import { declareLost } from "./causal-delivery.js";
 import type { SdsContext } from "./context.js";
 import type { Delivery, MissingDependency } from "./events.js";
 import { unsatisfied } from "./incoming-buffer.js";
-import type { SdsParams } from "./params.js";
 import type { Step } from "./step.js";
+import { answerRepairs, hasRepairRequestDue, nextRepairWakeAt, type RepairReads } from "./repair.js";
 import { ackDebtAfterCarrier, buildSync, rescheduleSync, type Transmission } from "./sync.js";
 import type { MessageId } from "./types.js";
 
 export interface DueResult {
   readonly resend: readonly Transmission[];
   readonly sync?: Transmission;
+  /** SDS-R: messages rebroadcast for participants that asked for them (control traffic). */
+  readonly repairs: readonly Transmission[];
   readonly expired: readonly MessageId[];
   readonly lost: readonly MissingDependency[];
   readonly delivered: readonly Delivery[];
@@ -23,9 +25,17 @@ export interface DueResult {
   readonly backlog: boolean;
 }
 
-/** `read`: the content of the resends due, read before the step (`dueResendContents`). */
-export function dueStep(ctx: SdsContext, step: Step, read: ResendContents): DueResult {
-  const { resend, expired } = resendDue(ctx, step, read);
+/** What a due step reads from the store before it runs. */
+export interface DueReads {
+  /** The content of the resends due (`dueResendContents`). */
+  readonly resends: ResendContents;
+  /** The copies of the repair answers due (`readDueRepairs`). */
+  readonly repairs: RepairReads;
+}
+
+export function dueStep(ctx: SdsContext, step: Step, read: DueReads): DueResult {
+  const { resend, expired } = resendDue(ctx, step, read.resends);
+  const repairs = answerRepairs(ctx, step, read.repairs);
 
   const timedOut: MessageId[] = [];
   for (const record of step.state.missing.values()) {
@@ -41,17 +51,19 @@ export function dueStep(ctx: SdsContext, step: Step, read: ResendContents): DueR
 
   let sync: Transmission | undefined;
   const meta = step.state.meta;
-  if (meta.syncDueAt !== null && meta.syncDueAt <= step.now) {
+  // SDS-R: repair requests due go out in a sync at once if no message of ours carried them.
+  if ((meta.syncDueAt !== null && meta.syncDueAt <= step.now) || hasRepairRequestDue(ctx, step.state, step.now)) {
     sync = buildSync(ctx, step);
     step.patchMeta({ ...(sync !== undefined ? ackDebtAfterCarrier(ctx, step) : { ackOwed: false }), syncDueAt: null, syncReason: null });
   }
   rescheduleSync(ctx, step);
-  return { resend, ...(sync !== undefined ? { sync } : {}), expired, lost, delivered, backlog: read.backlog };
+  return { resend, ...(sync !== undefined ? { sync } : {}), repairs, expired, lost, delivered, backlog: read.resends.backlog };
 }
 
-/** Earliest time `dueStep` has work (resend, sync, irretrievable timeout), or null. */
-export function nextWakeAt(params: SdsParams, state: ChannelState): number | null {
-  let earliest = state.meta.syncDueAt ?? Infinity;
+/** Earliest time `dueStep` has work (resend, sync, irretrievable timeout, repair), or null. */
+export function nextWakeAt(ctx: SdsContext, state: ChannelState): number | null {
+  const params = ctx.params;
+  let earliest = Math.min(state.meta.syncDueAt ?? Infinity, nextRepairWakeAt(ctx, state));
   for (const record of state.outgoing.values()) {
     if (record.state === "pending" && record.nextAttemptAt !== null) earliest = Math.min(earliest, record.nextAttemptAt);
   }

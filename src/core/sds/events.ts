@@ -58,7 +58,11 @@ export type SdsEvent =
   | { readonly type: "ack-added"; readonly messageId: MessageId; readonly by: SenderId }
   | { readonly type: "expired"; readonly messageId: MessageId }
   | { readonly type: "missing"; readonly dependencies: readonly MissingDependency[] }
-  | { readonly type: "lost"; readonly dependency: MissingDependency };
+  | { readonly type: "lost"; readonly dependency: MissingDependency }
+  /** SDS-R: a message of ours asks other participants to rebroadcast these. */
+  | { readonly type: "repair-requested"; readonly messageIds: readonly MessageId[] }
+  /** SDS-R: we rebroadcast these for participants that asked (handed on in the same result). */
+  | { readonly type: "repair-answered"; readonly messageIds: readonly MessageId[] };
 
 export type SdsEventListener = (event: SdsEvent) => void;
 

@@ -52,6 +52,18 @@
  *   "lost" verdicts kept, maxAckers 16 the ackers per message.
  * So one channel holds at most 1,000 buffered messages (<= 16 MiB of content) and 3,000
  * missing/lost records (~0.2 KiB each) whatever arrives; @waku/sds bounds neither.
+ * SDS-R repair (`repair`, see `repair.ts`), the spec's recommendations where it makes one:
+ * - tMinMs 30 s, tMaxMs 120 s: a dependency still missing 30-120 s after we learnt of it (the
+ *   store was asked at once and every 10 s meanwhile) is asked for in `repair_request`; a
+ *   participant holding it answers after 0 (its original sender) or a draw in [0, 120 s]
+ *   (anyone else), unless someone rebroadcasts it first. Both well inside irretrievableAfterMs.
+ * - maxRequestsPerMessage 3 (the spec's recommendation); of a received `repair_request` we look
+ *   at the first 16 entries only (maxRequestEntriesRead): a hostile list costs nothing more.
+ * - maxCopies 256 / maxCopyBytes 4 MiB per channel: the raw bytes of the newest messages we
+ *   sent or received, kept to be rebroadcast (durable, evicted oldest first).
+ * - maxPendingResponses 64 per channel, and at most 32 rebroadcasts / 2 MiB per 60 s window:
+ *   a flood of repair requests cannot make us send more than that.
+ * - numResponseGroups 1 (one group per 128 participants, as the spec suggests for small groups).
  */
 import { invalidParams } from "../../shared/errors.js";
 import type { BloomSpec } from "./bloom-port.js";
@@ -91,6 +103,23 @@ export interface SdsParams {
   readonly maxAckers: number;
   /** Random bytes per message id (hex-encoded: twice as many characters). */
   readonly messageIdBytes: number;
+  readonly repair: RepairParams;
+}
+
+/** SDS-R (the repair extension); see the header comment and `repair.ts`. */
+export interface RepairParams {
+  readonly enabled: boolean;
+  readonly tMinMs: number;
+  readonly tMaxMs: number;
+  readonly maxRequestsPerMessage: number;
+  readonly maxRequestEntriesRead: number;
+  readonly numResponseGroups: number;
+  readonly maxCopies: number;
+  readonly maxCopyBytes: number;
+  readonly maxPendingResponses: number;
+  readonly windowMs: number;
+  readonly maxResponsesPerWindow: number;
+  readonly maxResponseBytesPerWindow: number;
 }
 
 export const DEFAULT_SDS_PARAMS: SdsParams = {
@@ -112,6 +141,20 @@ export const DEFAULT_SDS_PARAMS: SdsParams = {
   maxLostRecords: 1_000,
   maxAckers: 16,
   messageIdBytes: 16,
+  repair: {
+    enabled: true,
+    tMinMs: 30_000,
+    tMaxMs: 120_000,
+    maxRequestsPerMessage: 3,
+    maxRequestEntriesRead: 16,
+    numResponseGroups: 1,
+    maxCopies: 256,
+    maxCopyBytes: 4 * 1024 * 1024,
+    maxPendingResponses: 64,
+    windowMs: 60_000,
+    maxResponsesPerWindow: 32,
+    maxResponseBytesPerWindow: 2 * 1024 * 1024,
+  },
 };
 
 /** @waku/sds-like parameters (200 history entries, 18,752 B bloom in field 12). */
@@ -136,12 +179,24 @@ function range(name: string, value: DelayRange): DelayRange {
   return value;
 }
 
+function validRepair(repair: RepairParams): RepairParams {
+  if (typeof repair.enabled !== "boolean") throw invalidParams("repair.enabled must be a boolean");
+  positiveInt("repair.tMinMs", repair.tMinMs, 0);
+  positiveInt("repair.tMaxMs", repair.tMaxMs);
+  if (repair.tMaxMs < repair.tMinMs) throw invalidParams("repair.tMaxMs must be >= repair.tMinMs", repair);
+  for (const name of ["maxRequestsPerMessage", "maxRequestEntriesRead", "numResponseGroups", "maxCopies", "maxCopyBytes", "maxPendingResponses", "windowMs", "maxResponsesPerWindow", "maxResponseBytesPerWindow"] as const) {
+    positiveInt(`repair.${name}`, repair[name]);
+  }
+  return repair;
+}
+
 /** Merge `input` over the defaults and validate; throws InvalidParams. */
 export function resolveSdsParams(input: SdsParamsInput = {}): SdsParams {
   const d = DEFAULT_SDS_PARAMS;
   const bloom: BloomSpec = { ...d.bloom, ...input.bloom };
   const resend = { ...d.resend, ...input.resend };
   const syncInterval = input.syncInterval === null ? null : { ...d.syncInterval!, ...input.syncInterval };
+  const repair: RepairParams = { ...d.repair, ...input.repair };
   const idleSyncInterval = input.idleSyncInterval === null ? null : { ...d.idleSyncInterval!, ...input.idleSyncInterval };
   const params: SdsParams = {
     causalHistorySize: positiveInt("causalHistorySize", input.causalHistorySize ?? d.causalHistorySize, 0),
@@ -162,6 +217,7 @@ export function resolveSdsParams(input: SdsParamsInput = {}): SdsParams {
     maxLostRecords: positiveInt("maxLostRecords", input.maxLostRecords ?? d.maxLostRecords, 0),
     maxAckers: positiveInt("maxAckers", input.maxAckers ?? d.maxAckers),
     messageIdBytes: positiveInt("messageIdBytes", input.messageIdBytes ?? d.messageIdBytes, 8),
+    repair: validRepair(repair),
   };
   switch (bloom.placement) {
     case "auto":

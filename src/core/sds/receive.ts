@@ -12,6 +12,7 @@ import { toMissingDependency } from "./events.js";
 import type { AckNotice, Delivery, EphemeralDelivery, MissingDependency, PossibleAckNotice } from "./events.js";
 import { unsatisfied } from "./incoming-buffer.js";
 import type { Step } from "./step.js";
+import { firstRepairAt, keepRepairCopy, receiveRepairRequests, suppressRepairResponse } from "./repair.js";
 import { rescheduleSync } from "./sync.js";
 import type { BufferedRecord, DecodedSdsMessage, HistoryEntry, MessageId, SenderId } from "./types.js";
 
@@ -36,6 +37,8 @@ export interface ReceiveOptions {
    * so the consumer must keep deliveries idempotent (by message id).
    */
   readonly beforeDurable?: (result: ReceiveResult) => void;
+  /** SDS-R: kept with the message's repair copy and handed back with a rebroadcast of it. */
+  readonly repairTag?: string;
 }
 
 export interface ReceiveResult {
@@ -59,6 +62,8 @@ export function receiveStep(ctx: SdsContext, step: Step, bytes: Uint8Array, opti
   if (message.channelId !== ctx.wireChannelId) return { ...base, outcome: "other-channel" };
   if (message.senderId === ctx.senderId) return { ...base, outcome: "own" };
   noteBloomForm(step, message);
+  // SDS-R: whoever rebroadcast it, this message is on the network now: no need for us to.
+  suppressRepairResponse(step, message.messageId);
   const hint = options.retrievalHint instanceof Uint8Array && options.retrievalHint.length > 0 ? options.retrievalHint.slice() : undefined;
 
   switch (message.kind) {
@@ -69,6 +74,7 @@ export function receiveStep(ctx: SdsContext, step: Step, bytes: Uint8Array, opti
         ephemeral: { messageId: message.messageId, senderId: message.senderId, content: message.content ?? new Uint8Array(0) },
       };
     case "sync": {
+      receiveRepairRequests(ctx, step, message);
       const acks = applyAcks(ctx, step, message);
       const missing = trackMissing(ctx, step, message.senderId, message.messageId, unsatisfied(step.state, message.messageId, message.causalHistory, ctx.senderId));
       const delivered = cascade(ctx, step);
@@ -76,7 +82,7 @@ export function receiveStep(ctx: SdsContext, step: Step, bytes: Uint8Array, opti
       return { ...base, ...acks, outcome: "sync", missing, delivered };
     }
     case "content":
-      return receiveContent(ctx, step, message, hint);
+      return receiveContent(ctx, step, message, hint, bytes, options.repairTag);
     default: {
       const unknown: never = message.kind;
       throw new ReliableChannelError("Internal", `unknown SDS message kind ${String(unknown)}`);
@@ -95,7 +101,14 @@ function noteBloomForm(step: Step, message: DecodedSdsMessage): void {
   if (last === undefined || step.now - last >= 60_000) step.patchMeta({ wakuBloomPeerAt: step.now });
 }
 
-function receiveContent(ctx: SdsContext, step: Step, message: DecodedSdsMessage, hint: Uint8Array | undefined): ReceiveResult {
+function receiveContent(
+  ctx: SdsContext,
+  step: Step,
+  message: DecodedSdsMessage,
+  hint: Uint8Array | undefined,
+  bytes: Uint8Array,
+  repairTag: string | undefined,
+): ReceiveResult {
   const state = step.state;
   const id = message.messageId;
   const base = { messageId: id, delivered: [], acked: [], possiblyAcked: [], missing: [] };
@@ -114,6 +127,7 @@ function receiveContent(ctx: SdsContext, step: Step, message: DecodedSdsMessage,
     }
     return { ...base, outcome: "duplicate" };
   }
+  receiveRepairRequests(ctx, step, message);
   const acks = applyAcks(ctx, step, message);
 
   const lamport = message.lamportTimestamp ?? 0n;
@@ -132,6 +146,7 @@ function receiveContent(ctx: SdsContext, step: Step, message: DecodedSdsMessage,
   // Only a message that must wait takes buffer room; one whose dependencies are met is never refused.
   if (waiting.length > 0 && !admitBuffered(ctx, step, message.senderId, content.byteLength)) return { ...base, ...acks, outcome: "buffer-full" };
   if (state.missing.has(id)) step.write({ op: "deleteMissing", messageId: id });
+  keepRepairCopy(ctx, step, { messageId: id, senderId: message.senderId, bytes, ...(repairTag !== undefined ? { tag: repairTag } : {}) });
   let missing: MissingDependency[] = [];
   const delivered: Delivery[] = [];
   if (waiting.length === 0) {
@@ -161,6 +176,7 @@ function trackMissing(ctx: SdsContext, step: Step, reporter: SenderId, dependent
       continue;
     }
     if (!admitMissing(ctx, step, reporter)) break;
+    const repairAt = firstRepairAt(ctx, step.now);
     const record = {
       channelId: ctx.channelId,
       messageId: entry.messageId,
@@ -169,6 +185,7 @@ function trackMissing(ctx: SdsContext, step: Step, reporter: SenderId, dependent
       reportedBy: reporter,
       firstMissingAt: step.now,
       state: "missing" as const,
+      ...(repairAt !== undefined ? { repairAt } : {}),
     };
     step.write({ op: "putMissing", record });
     added.push(toMissingDependency(record));

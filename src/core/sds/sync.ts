@@ -6,22 +6,28 @@ import type { ChannelState } from "./channel-state.js";
 import { carrierHistory, currentBloomIds, placementNow } from "./carrier.js";
 import { encodeMessage, newMessageId, pickDelay, type SdsContext } from "./context.js";
 import { nextLamport } from "./lamport.js";
+import { takeRepairRequests } from "./repair.js";
 import type { DelayRange } from "./params.js";
 import type { Step } from "./step.js";
 import type { ChannelMetaRecord, MessageId, SyncReason } from "./types.js";
 
 /** A message to put on the network now. */
 export interface Transmission {
-  readonly kind: "content" | "sync";
+  /** "repair": another participant's (or our) message rebroadcast as it was, for SDS-R. */
+  readonly kind: "content" | "sync" | "repair";
   readonly messageId: MessageId;
   readonly bytes: Uint8Array;
-  /** 1 = first transmission. Syncs are always 1. */
+  /** 1 = first transmission. Syncs and repairs are always 1. */
   readonly transmission: number;
+  /** Repairs: the tag kept with the copy (see `keepRepairCopy`). */
+  readonly tag?: string;
 }
 
 export function buildSync(ctx: SdsContext, step: Step): Transmission | undefined {
   const causalHistory = carrierHistory(ctx, step.state);
-  if (causalHistory.length === 0) return undefined; // as @waku/sds: nothing to tell
+  // SDS-R: a sync also carries repair requests due, even with no history to tell (as @waku/sds).
+  const repairRequest = takeRepairRequests(ctx, step);
+  if (causalHistory.length === 0 && repairRequest.length === 0) return undefined; // as @waku/sds: nothing to tell
   const lamport = nextLamport(step.state.meta.lamport, step.now);
   step.patchMeta({ lamport });
   const messageId = newMessageId(ctx);
@@ -36,6 +42,7 @@ export function buildSync(ctx: SdsContext, step: Step): Transmission | undefined
       lamportTimestamp: lamport,
       causalHistory,
       ...(bloomIds !== undefined ? { bloomIds } : {}),
+      ...(repairRequest.length > 0 ? { repairRequest } : {}),
     },
     placement,
   );

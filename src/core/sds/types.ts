@@ -58,6 +58,8 @@ export interface OutgoingSdsMessage {
   readonly causalHistory: readonly HistoryEntry[];
   /** Ids to insert into the bloom filter the codec attaches; absent = no bloom (ephemeral). */
   readonly bloomIds?: readonly MessageId[];
+  /** SDS-R: dependencies we ask other participants to rebroadcast (wire `repair_request`). */
+  readonly repairRequest?: readonly HistoryEntry[];
   readonly content?: Uint8Array;
 }
 
@@ -99,7 +101,18 @@ export interface ChannelMetaRecord {
    * @waku/sds peer takes part, so "auto" placement adds field 12 (see `bloom-port.ts`).
    */
   readonly wakuBloomPeerAt?: number;
+  /** SDS-R: next `RepairCopyRecord.seq` (copies are evicted oldest seq first). */
+  readonly nextRepairSeq?: number;
+  /** SDS-R: repair rebroadcasts spent in the current window (the flood bound, see `repair.ts`). */
+  readonly repairWindow?: RepairWindow;
   readonly createdAt: number;
+}
+
+/** Repair rebroadcasts sent in the window that started at `startAt`. */
+export interface RepairWindow {
+  readonly startAt: number;
+  readonly count: number;
+  readonly bytes: number;
 }
 
 export type SyncReason = "ack" | "heartbeat" | "idle";
@@ -171,6 +184,45 @@ export interface MissingRecord {
   /** "lost": declared irretrievable; dependents no longer wait for it. */
   readonly state: "missing" | "lost";
   readonly lostAt?: number;
+  /**
+   * SDS-R: when we may ask other participants to rebroadcast it (T_req). Absent in records from
+   * before repair existed (they are never asked for) and when repair is off.
+   */
+  readonly repairAt?: number;
+  /** SDS-R: how many of our messages asked for it. */
+  readonly repairAsked?: number;
+}
+
+/**
+ * SDS-R: the raw SDS bytes of a recent message (ours or received), kept so that we can answer a
+ * repair request by rebroadcasting them. The mirror holds the record without its bytes.
+ */
+export interface RepairCopyRecord {
+  readonly channelId: string;
+  readonly messageId: MessageId;
+  /** The original sender (from the message itself). */
+  readonly senderId: SenderId;
+  /** Insertion order: the oldest copy is evicted first. */
+  readonly seq: number;
+  /** The SDS message exactly as it was first sent or received (empty in the mirror). */
+  readonly bytes: Uint8Array;
+  /** `bytes.length`, kept where `bytes` is not. */
+  readonly size: number;
+  /** Opaque to SDS: given with the bytes by the caller and handed back with the rebroadcast. */
+  readonly tag?: string;
+  readonly addedAt: number;
+}
+
+/** SDS-R: a repair request we may answer: rebroadcast the copy at `respondAt` unless someone else does first. */
+export interface RepairResponseRecord {
+  readonly channelId: string;
+  readonly messageId: MessageId;
+  /** The original sender of the requested message. */
+  readonly senderId: SenderId;
+  /** T_resp. */
+  readonly respondAt: number;
+  readonly requestedAt: number;
+  readonly requestedBy: SenderId;
 }
 
 /** A delivered message kept until the consumer confirms it persisted it (hand-off). */

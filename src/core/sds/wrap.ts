@@ -9,6 +9,7 @@ import { encodeMessage, newMessageId, type SdsContext } from "./context.js";
 import { appendHistory } from "./history.js";
 import { nextLamport } from "./lamport.js";
 import { resendDelay } from "./outgoing-log.js";
+import { keepRepairCopy, takeRepairRequests } from "./repair.js";
 import type { Step } from "./step.js";
 import type { MessageId, OutgoingRecord, OutgoingState } from "./types.js";
 
@@ -29,6 +30,8 @@ export interface WrapOptions {
    * the commit then fails, `wrapOutgoing` still rejects and the message is not logged.
    */
   readonly beforeDurable?: (wrapped: NewWrap) => void;
+  /** SDS-R: kept with the message's repair copy and handed back with a rebroadcast of it. */
+  readonly repairTag?: string;
 }
 
 export type NewWrap = { readonly status: "new"; readonly messageId: MessageId; readonly bytes: Uint8Array; readonly ephemeral: boolean; readonly lamport?: bigint };
@@ -85,8 +88,11 @@ export function wrapStep(ctx: SdsContext, step: Step, content: Uint8Array, optio
     ackedBy: [],
     createdAt: step.now,
   };
-  const bytes = encodeOutgoing(ctx, step.state, record, step.now);
+  // SDS-R: the first transmission asks for the repairs due (resends repeat the record as it was).
+  const repairRequest = takeRepairRequests(ctx, step);
+  const bytes = encodeOutgoing(ctx, step.state, record, step.now, repairRequest);
   step.write({ op: "putOutgoing", record });
+  keepRepairCopy(ctx, step, { messageId, senderId: ctx.senderId, bytes, ...(options.repairTag !== undefined ? { tag: options.repairTag } : {}) });
   appendHistory(ctx, step, { messageId, senderId: ctx.senderId, lamport, own: true });
   // Our message carries our causal history: it pays any ack we owed.
   step.patchMeta({ lamport, ...ackDebtAfterCarrier(ctx, step) });
