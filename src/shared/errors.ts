@@ -1,25 +1,16 @@
 // Typed errors shared by the core and the extension, and their JSON form across contexts.
 // Names and codes come from the error table (error-codes.ts); this module adds the class and serialisation.
 
-import { ErrorCodes, knownErrorName, type ErrorCode, type ErrorName } from "./error-codes.js";
+import { ReliableChannelProviderError as ReliableChannelError } from "../../packages/client/src/errors.js";
+import { ErrorCodes, knownErrorName } from "./error-codes.js";
 
 /**
  * Class identity does not survive `postMessage`/`chrome.runtime` messaging, so every error
  * carries a stable string `name` and numeric `code`; `toErrorPayload`/`fromErrorPayload`
- * round-trip them.
+ * round-trip them. The class is the client package's (the one dApps get), under the name the
+ * extension has always used.
  */
-export class ReliableChannelError extends Error {
-  override readonly name: ErrorName;
-  readonly code: ErrorCode;
-  readonly data?: unknown;
-
-  constructor(name: ErrorName, message: string, data?: unknown) {
-    super(message);
-    this.name = name;
-    this.code = ErrorCodes[name];
-    if (data !== undefined) this.data = data;
-  }
-}
+export { ReliableChannelError };
 
 export const invalidParams = (message: string, data?: unknown): ReliableChannelError =>
   new ReliableChannelError("InvalidParams", message, data);

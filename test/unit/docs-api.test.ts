@@ -1,15 +1,16 @@
 /**
  * docs/api.md cannot drift from the page API's types: its tables of methods, events, handle and
- * provider members, `ChannelMessage` fields and errors name exactly what `src/shared/api.ts`
- * (read with the TypeScript compiler, not by hand) and the error table define.
+ * provider members, `ChannelMessage` fields and errors name exactly what the client package's
+ * `packages/client/src/api.ts` (read with the TypeScript compiler, not by hand; the extension
+ * implements the same file) and the error table define.
  */
 import { readFileSync } from "node:fs";
 import ts from "typescript";
 import { describe, expect, it } from "vitest";
-import { METHOD_NAMES, ProviderErrorCode } from "../../src/shared/api.js";
+import { METHOD_NAMES, ProviderErrorCode } from "../../packages/client/src/api.js";
 
 const docs = readFileSync(new URL("../../docs/api.md", import.meta.url), "utf8");
-const apiSource = ts.createSourceFile("api.ts", readFileSync(new URL("../../src/shared/api.ts", import.meta.url), "utf8"), ts.ScriptTarget.Latest, true);
+const apiSource = ts.createSourceFile("api.ts", readFileSync(new URL("../../packages/client/src/api.ts", import.meta.url), "utf8"), ts.ScriptTarget.Latest, true);
 
 /** Member names of an interface declared in api.ts. */
 function membersOf(name: string): string[] {
