@@ -1,12 +1,14 @@
 /**
  * Interop: our SdsChannel and a real @waku/sds@0.0.8 MessageChannel exchange encoded bytes in
- * both directions; each delivers the other's messages and recognises acknowledgements.
+ * both directions; each delivers the other's messages and recognises acknowledgements, and each
+ * answers the other's SDS-R repair requests (field 13).
  */
 import { describe, expect, it } from "vitest";
 import { Message, MessageChannel, MessageChannelEvent } from "@waku/sds";
 import type { SdsChannel } from "../../src/core/sds/channel.js";
 import type { SdsParamsInput } from "../../src/core/sds/params.js";
-import { hint, ManualClock, openChannel, text, untext } from "../support/sds-fixtures.js";
+import { DEFAULT_SDS_PARAMS } from "../../src/core/sds/params.js";
+import { codec, hint, ManualClock, openChannel, text, untext } from "../support/sds-fixtures.js";
 
 const CHANNEL = "interop-channel";
 
@@ -207,5 +209,68 @@ describe("interop with @waku/sds@0.0.8 MessageChannel", () => {
     expect(deliveredToUs).toEqual(Array.from({ length: 10 }, (_, i) => `js-${i}`));
     expect(channel.pendingOutgoing()).toEqual([]);
     expect(js.acked.length).toBe(9); // js's last message awaits our next message or sync
+  });
+});
+
+describe("SDS-R (repair) with @waku/sds@0.0.8 MessageChannel, both ways", () => {
+  // js computes T_req with Date.now() from tMin..tMax: a range of 1 ms makes its requests due at once.
+  const jsRepair = { enableRepair: true, repairConfig: { tMin: 0, tMax: 1 } };
+
+  it("field 13: js decodes the repair request we send (message id, retrieval hint, sender id) and we decode its", async () => {
+    const js = new JsPeer("js-peer", jsRepair);
+    const { channel, clock } = await ours();
+    const lost = await js.send("lost");
+    const next = await js.send("next");
+    await channel.receive(next.bytes, { retrievalHint: next.hint });
+    clock.advance(DEFAULT_SDS_PARAMS.repair.tMaxMs);
+    const due = await channel.due();
+    const decoded = Message.decode(due.sync!.bytes);
+    expect(decoded?.repairRequest).toEqual([{ messageId: lost.messageId, retrievalHint: lost.hint, senderId: "js-peer" }]);
+  });
+
+  it("js asks (repair_request in its sync), we (the original sender) answer with our message's bytes, js delivers it", async () => {
+    const js = new JsPeer("js-peer", jsRepair);
+    const { channel } = await ours();
+    const m1 = await channel.wrapOutgoing(text("m1, lost on the way to js"));
+    const m2 = await channel.wrapOutgoing(text("m2"));
+    if (m1.status !== "new" || m2.status !== "new") throw new Error("expected new");
+    await js.receive(m2.bytes, hint(40)); // js misses m1
+    expect(js.delivered).toEqual([]);
+
+    const request = await js.sync();
+    const decoded = codec.decode(request!);
+    if (!decoded.ok) throw decoded.error;
+    expect(decoded.message.repairRequest.map((e) => [e.messageId, e.senderId])).toEqual([[m1.messageId, "ours"]]);
+
+    await channel.receive(request!, { retrievalHint: hint(41) });
+    const due = await channel.due();
+    expect(due.repairs.map((r) => r.bytes)).toEqual([m1.bytes]);
+    await js.receive(due.repairs[0]!.bytes, hint(42));
+    js.channel.sweepIncomingBuffer(); // js delivers what waited on m1 in its buffer sweep
+    expect(js.errors).toEqual([]);
+    expect(js.delivered).toEqual([m1.messageId, m2.messageId]);
+  });
+
+  it("we ask, js (the original sender) answers from its sweep, and we deliver the gap and what waited on it", async () => {
+    const js = new JsPeer("js-peer", jsRepair);
+    const { channel, clock } = await ours();
+    const lost = await js.send("lost on the way to us");
+    const next = await js.send("next");
+    const waiting = await channel.receive(next.bytes, { retrievalHint: next.hint });
+    expect(waiting.outcome).toBe("buffered");
+
+    clock.advance(DEFAULT_SDS_PARAMS.repair.tMaxMs);
+    const request = (await channel.due()).sync!.bytes;
+    await js.receive(request, hint(50));
+    const answers: Uint8Array[] = [];
+    const swept = await js.channel.sweepRepairIncomingBuffer(async (message) => {
+      answers.push(message.encode());
+      return true;
+    });
+    expect(swept.map((m) => m.messageId)).toEqual([lost.messageId]);
+    const repaired = await channel.receive(answers[0]!, { retrievalHint: hint(51) });
+    expect(repaired.outcome).toBe("delivered");
+    expect(repaired.delivered.map((d) => untext(d.content))).toEqual(["lost on the way to us", "next"]);
+    expect(channel.syncSummary().state).toBe("synced");
   });
 });
