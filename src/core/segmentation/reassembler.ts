@@ -29,7 +29,7 @@ import { SerialQueue } from "../serial-queue.js";
 import { ErasureCode } from "./reed-solomon.js";
 import type { SegmentMessage } from "./segment-codec.js";
 import type { Keccak256 } from "./segmenter.js";
-import { bytesToHex } from "../../shared/bytes.js";
+import { bytesToHex, concatBytes, equalBytes } from "../../shared/bytes.js";
 import { MAX_PAYLOAD_BYTES } from "../../shared/limits.js";
 import type { PartialSetRecord, SegmentStore, SegmentStoreBatch } from "../ports/segment-store.js";
 
@@ -254,7 +254,7 @@ export class SegmentReassembler {
     const k = set.segmentsCount;
     const dataPresent = shards.slice(0, k).every((s) => s !== undefined);
     if (dataPresent) {
-      const payload = concat(shards.slice(0, k) as Uint8Array[]);
+      const payload = concatBytes(shards.slice(0, k) as Uint8Array[]);
       return this.verified(set, payload) ? { ok: true, payload } : { ok: false, reason: "hash_mismatch", detail: "keccak256 of the payload differs" };
     }
     const shardSize = set.shardSize;
@@ -274,7 +274,7 @@ export class SegmentReassembler {
       // Unreachable with validated sets (k shards present, equal sizes): surface it as a rejection.
       return { ok: false, reason: "unrecoverable", detail: error instanceof Error ? error.message : String(error) };
     }
-    const full = concat(data);
+    const full = concatBytes(data);
     const prefix = (k - 1) * shardSize;
     if (lastData !== undefined) {
       const payload = full.subarray(0, prefix + lastData.length);
@@ -349,18 +349,3 @@ function oldest(sets: PartialSetRecord[]): PartialSetRecord | undefined {
   return result;
 }
 
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
-
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
