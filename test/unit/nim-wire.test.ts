@@ -13,6 +13,7 @@ import type { HistoryEntry } from "../../src/core/sds/types.js";
 import { nimStringHash } from "../../src/wire/nim-string-hash.js";
 import { encodeNimBloom, nimBloomLayout, parseNimBloom, NIM_DEFAULT_BLOOM } from "../../src/wire/nim-bloom.js";
 import { decodeNimSdsMessage, encodeNimSdsMessage, NimSdsCodec, type NimSdsMessage } from "../../src/wire/nim-sds-codec.js";
+import { WakuSdsCodec } from "../../src/wire/sds-codec.js";
 import { createNimWireProfile, nimMessageId, NIM_RELIABLE_CHANNEL_META } from "../../src/wire/wire-profile.js";
 
 interface EntryJson {
@@ -162,6 +163,7 @@ describe("nim-sds SdsMessage", () => {
     const js = decodeNimSdsMessage(hexToBytes("0a05616c69636512026d311a01635005a2010178"));
     expectDecodeError(js);
     expect(decodeNimSdsMessage(nimBytes).ok).toBe(true);
+    for (const v of vectors.messages.vectors) expectDecodeError(new WakuSdsCodec().decode(hexToBytes(v.bytesHex)));
   });
 
   it("never throws on hostile bytes: typed error or a message", () => {
