@@ -1,6 +1,6 @@
 /**
  * The page-facing provider (`window.reliableChannel`), built over the bridge's Comlink API.
- * Contract and documentation: src/shared/api.ts.
+ * Contract and documentation: packages/client/src/api.ts (the client package dApps install).
  */
 import type {
   ChannelEvents,

@@ -1,7 +1,7 @@
 /**
  * Input checks of the playground's forms, run before anything reaches the extension so the page
  * can explain a mistake next to the field instead of surfacing a rejected promise. The limits
- * are the page API's own (src/shared/api.ts); the extension validates again.
+ * are the page API's own (packages/client/src/api.ts); the extension validates again.
  */
 import {
   CHANNEL_ID_PATTERN,

@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import ts from "typescript";
 import { describe, expect, it } from "vitest";
 import { METHOD_NAMES, ProviderErrorCode } from "../../packages/client/src/api.js";
+import * as clientPackage from "../../packages/client/src/index.js";
 
 const docs = readFileSync(new URL("../../docs/api.md", import.meta.url), "utf8");
 const apiSource = ts.createSourceFile("api.ts", readFileSync(new URL("../../packages/client/src/api.ts", import.meta.url), "utf8"), ts.ScriptTarget.Latest, true);
@@ -77,5 +78,11 @@ describe("docs/api.md matches the page API", () => {
   it("lists every error code with its name", () => {
     const documented = tableRows(section(6), "code").map((row) => [Number(row[0]), namesIn(row[1] ?? "")[0]]);
     expect(documented.sort()).toEqual(Object.entries(ProviderErrorCode).map(([name, code]) => [code, name]).sort());
+  });
+
+  it("names only constants the client package exports (a page imports what the docs cite)", () => {
+    const named = sorted([...docs.matchAll(/`([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)`/g)].map((match) => match[1] as string));
+    expect(named.length).toBeGreaterThan(10);
+    expect(named.filter((name) => !(name in clientPackage))).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 // @reliable-channel/client: the page API's types, discovery, typed errors and limits for dApps.
-// No runtime dependencies; React bindings are at the "./react" subpath (react.ts).
+// No runtime dependencies; React bindings are at the "./react" subpath (react.ts), their state logic here (channel-state.ts).
 
 export * from "./api.js";
 export { ErrorCodes, knownErrorName, type ErrorCode, type ErrorName } from "./error-codes.js";
@@ -13,6 +13,8 @@ export {
   DEFAULT_SITE_BUDGET_BYTES,
   SITE_BUDGET_BOUNDS,
   PROMPT_DENY_COOLDOWN_MS,
+  PROMPT_GONE_GRACE_MS,
+  SENDS_IN_PROGRESS,
 } from "./limits.js";
 export { PROGRESS_STAGES, REQUEST_STAGES, STAGE_RANK, progressFraction, describeProgress, type ProgressStage, type RequestStage } from "./stages.js";
 export { syncStatusOf } from "./sync-state.js";
@@ -26,3 +28,16 @@ export {
   type ProviderDiscovery,
 } from "./discovery.js";
 export { request } from "./request.js";
+export {
+  channelReducer,
+  initialChannelState,
+  attachChannel,
+  openAndAttach,
+  closeHandle,
+  sendOn,
+  channelOptionsKey,
+  DEFAULT_KEPT_MESSAGES,
+  type ChannelState,
+  type ChannelAction,
+  type ChannelPhase,
+} from "./channel-state.js";

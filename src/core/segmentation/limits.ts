@@ -1,6 +1,6 @@
 /**
  * Size limits of segmentation, and the arithmetic behind them. The network's and the page API's
- * limits they derive from (`WAKU_MAX_MESSAGE_BYTES`, `MAX_PAYLOAD_BYTES`) live in src/shared/limits.ts.
+ * limits they derive from (`WAKU_MAX_MESSAGE_BYTES`, `MAX_PAYLOAD_BYTES`) live in packages/client/src/limits.ts.
  *
  * A whole Waku message must stay under 150 KiB = 153,600 bytes (64/WAKU2-NETWORK). One segment
  * travels as: WakuMessage( encrypt( SDS( SegmentMessageProto( chunk ) ) ) ). Worst cases:
