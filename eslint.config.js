@@ -2,7 +2,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/", "node_modules/", "bench/out/", "test-results/", ".devnet-data/", ".playground/", "devnet/_scratch*", "packages/*/dist/", "examples/*/dist/"] },
+  { ignores: ["dist/", "dist-firefox/", "node_modules/", "bench/out/", "test-results/", ".devnet-data/", ".playground/", "devnet/_scratch*", "packages/*/dist/", "examples/*/dist/"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -7,7 +7,7 @@ import type { ChannelHandle } from "../../src/shared/api.js";
 import type { NetworkStatus } from "../../src/shared/inspector-views.js";
 import type { NetworkSettings } from "../../src/shared/network-settings.js";
 import type { ExtensionBrowser } from "./browser.js";
-import { approveSite, openSite, openWindowChannel, recordEvents } from "./page-helpers.js";
+import { approveSite, openSite, openWindowChannel, recordEvents, type PageLike } from "./page-helpers.js";
 import type { TestServer } from "./test-server.js";
 
 /** An extension page of the profile (the popup), from which worker requests are allowed. */
@@ -17,22 +17,22 @@ export async function extensionPage(browser: ExtensionBrowser): Promise<Page> {
   return page;
 }
 
-async function workerRequest<T>(page: Page, request: unknown): Promise<T> {
+async function workerRequest<T>(page: PageLike, request: unknown): Promise<T> {
   return page.evaluate((request) => chrome.runtime.sendMessage(request) as Promise<T>, request);
 }
 
-export async function setNetwork(page: Page, settings: NetworkSettings): Promise<void> {
+export async function setNetwork(page: PageLike, settings: NetworkSettings): Promise<void> {
   const answer = await workerRequest<{ kind: string }>(page, { kind: "network:set", settings });
   if (answer?.kind !== "ok") throw new Error(`network:set answered ${JSON.stringify(answer)}`);
 }
 
-export async function networkStatus(page: Page): Promise<NetworkStatus> {
+export async function networkStatus(page: PageLike): Promise<NetworkStatus> {
   const answer = await workerRequest<{ kind: string; status: NetworkStatus }>(page, { kind: "network:status" });
   return answer.status;
 }
 
 /** Poll until the worker has a lightpush, a filter and a store peer. */
-export async function waitForNetwork(page: Page, timeoutMs = 20_000): Promise<NetworkStatus> {
+export async function waitForNetwork(page: PageLike, timeoutMs = 20_000): Promise<NetworkStatus> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const status = await networkStatus(page).catch(() => undefined);
@@ -58,7 +58,7 @@ export async function channelPage(
 }
 
 /** Send `texts` one after another on the page's `window.__channel`; returns the request ids. */
-export function sendAll(page: Page, texts: string[]): Promise<string[]> {
+export function sendAll(page: PageLike, texts: string[]): Promise<string[]> {
   return page.evaluate(async (texts) => {
     const channel = (window as unknown as { __channel: ChannelHandle }).__channel;
     const ids: string[] = [];
@@ -68,16 +68,16 @@ export function sendAll(page: Page, texts: string[]): Promise<string[]> {
 }
 
 /** Texts of the `message` events from other participants the page received, in arrival order. */
-export function receivedTexts(page: Page): Promise<string[]> {
+export function receivedTexts(page: PageLike): Promise<string[]> {
   return messageTexts(page, false);
 }
 
 /** Texts of the `message` events of the site's own sends (from any of its tabs) the page got, in order. */
-export function ownTexts(page: Page): Promise<string[]> {
+export function ownTexts(page: PageLike): Promise<string[]> {
   return messageTexts(page, true);
 }
 
-function messageTexts(page: Page, fromSelf: boolean): Promise<string[]> {
+function messageTexts(page: PageLike, fromSelf: boolean): Promise<string[]> {
   return page.evaluate(
     (fromSelf) =>
       ((window as unknown as { __rcEvents: { event: string; payload: { text?: string; fromSelf?: boolean } }[] }).__rcEvents ?? [])
@@ -88,7 +88,7 @@ function messageTexts(page: Page, fromSelf: boolean): Promise<string[]> {
 }
 
 /** Current states of these request ids, read with `rc_getStatus`. */
-export function statesOf(page: Page, requestIds: string[]): Promise<string[]> {
+export function statesOf(page: PageLike, requestIds: string[]): Promise<string[]> {
   return page.evaluate(async (ids) => {
     const out: string[] = [];
     for (const requestId of ids) {
@@ -123,7 +123,7 @@ export async function waitFor(
 }
 
 /** A one-line picture of both workers and a request set, for timeout errors. */
-export async function diagnose(admins: Page[], page?: Page, requestIds?: string[]): Promise<string> {
+export async function diagnose(admins: PageLike[], page?: PageLike, requestIds?: string[]): Promise<string> {
   const statuses = await Promise.all(admins.map((admin) => networkStatus(admin).catch((error: unknown) => String(error))));
   let states = "";
   if (page && requestIds) {

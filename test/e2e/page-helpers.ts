@@ -7,10 +7,16 @@ import type { MethodName } from "../../src/shared/api.js";
 import type { ExtensionBrowser } from "./browser.js";
 import type { TestServer } from "./test-server.js";
 
+/**
+ * What the helpers below need of a page: `evaluate`. A Playwright page has it, and so does a
+ * puppeteer page of the Firefox suite once wrapped by `pageLike` (test/e2e/firefox.ts).
+ */
+export type PageLike = Pick<Page, "evaluate">;
+
 export type CallOutcome = { ok: true; value: unknown } | { ok: false; code: number; name: string; message: string };
 
 /** `window.reliableChannel.request(...)` in the page; errors come back as `{ ok: false, code, name }`. */
-export function rc(page: Page, method: MethodName | string, params?: unknown): Promise<CallOutcome> {
+export function rc(page: PageLike, method: MethodName | string, params?: unknown): Promise<CallOutcome> {
   return page.evaluate(
     async ({ method, params }) => {
       try {
@@ -34,7 +40,7 @@ export interface RecordedEvent {
 }
 
 /** Record every provider event in `window.__rcEvents` (message data decoded as UTF-8 into `text`). */
-export async function recordEvents(page: Page): Promise<void> {
+export async function recordEvents(page: PageLike): Promise<void> {
   await page.evaluate(() => {
     const w = window as unknown as { __rcEvents: unknown[] };
     w.__rcEvents = [];
@@ -50,7 +56,7 @@ export async function recordEvents(page: Page): Promise<void> {
   });
 }
 
-export function events(page: Page, name?: string): Promise<RecordedEvent[]> {
+export function events(page: PageLike, name?: string): Promise<RecordedEvent[]> {
   return page.evaluate(
     (name) => ((window as unknown as { __rcEvents: RecordedEvent[] }).__rcEvents ?? []).filter((e) => !name || e.event === name),
     name,
@@ -110,7 +116,7 @@ export async function approveSite(context: BrowserContext, page: Page): Promise<
 }
 
 /** Opens `channelId` on the page and keeps its handle as `window.__channel`. */
-export async function openWindowChannel(page: Page, channelId: string, options: { key?: string; contentTopic?: string } = {}): Promise<void> {
+export async function openWindowChannel(page: PageLike, channelId: string, options: { key?: string; contentTopic?: string } = {}): Promise<void> {
   await page.evaluate(
     async ({ channelId, key, contentTopic }) => {
       const channel = await window.reliableChannel!.openChannel({ channelId, ...(key ? { key } : {}), ...(contentTopic ? { contentTopic } : {}) });
