@@ -3,6 +3,7 @@
 import { MAX_PAYLOAD_BYTES } from "../shared/api.js";
 import { invalidParams, payloadTooLarge } from "../shared/errors.js";
 import { bytesToHex, exactBytes } from "../shared/bytes.js";
+import { isArrayBuffer } from "../shared/carriable.js";
 import type { WireOpenChannelParams, WireSendParams } from "../shared/page-port.js";
 
 export function isRecord(value: unknown): value is Record<string, unknown> {
@@ -17,7 +18,7 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
 export function refuseOversizedPayload(params: unknown): void {
   if (!isRecord(params)) return;
   const data = params.data;
-  const size = typeof data === "string" ? data.length : data instanceof ArrayBuffer || ArrayBuffer.isView(data) ? data.byteLength : 0;
+  const size = typeof data === "string" ? data.length : isArrayBuffer(data) || ArrayBuffer.isView(data) ? data.byteLength : 0;
   if (size > MAX_PAYLOAD_BYTES) throw payloadTooLarge(size, MAX_PAYLOAD_BYTES);
 }
 

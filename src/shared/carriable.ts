@@ -3,6 +3,30 @@
 import { MAX_PAGE_CALL_BYTES, MAX_PAGE_CALL_DEPTH } from "./limits.js";
 import { ReliableChannelError, invalidParams } from "./errors.js";
 
+/*
+ * Realms: Firefox runs `world: "MAIN"` content scripts in a realm of their own, so the page's
+ * objects reach the provider with another realm's `Object.prototype` and `ArrayBuffer`. Every
+ * check below is therefore realm-independent: a plain object is one whose prototype is some
+ * realm's root (its own prototype is null), an ArrayBuffer is what passes ArrayBuffer's brand check.
+ */
+const bufferByteLength = Object.getOwnPropertyDescriptor(ArrayBuffer.prototype, "byteLength")?.get;
+
+/** Whether `value` is an ArrayBuffer of any realm (a Proxy or a look-alike with a spoofed tag is not). */
+export function isArrayBuffer(value: unknown): value is ArrayBuffer {
+  if (typeof value !== "object" || value === null || !bufferByteLength) return false;
+  try {
+    bufferByteLength.call(value);
+    return true;
+  } catch {
+    return false; // the brand check refused it
+  }
+}
+
+/** Whether `proto` is what a plain object (of any realm) has as prototype: a realm's Object.prototype, or null. */
+function isPlainPrototype(proto: unknown): boolean {
+  return proto === null || (typeof proto === "object" && Object.getPrototypeOf(proto) === null);
+}
+
 const ALLOWED = "plain objects, arrays, strings, numbers, booleans, null and binary data (Uint8Array, ArrayBuffer)";
 
 /**
@@ -62,7 +86,7 @@ class Walk {
   }
 
   private copyObject(value: object, path: string, depth: number): unknown {
-    if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) {
+    if (ArrayBuffer.isView(value) || isArrayBuffer(value)) {
       this.charge(8 + value.byteLength);
       return value;
     }
@@ -72,7 +96,7 @@ class Walk {
     try {
       if (Array.isArray(value)) return this.copyArray(value, path, depth);
       const proto: unknown = Object.getPrototypeOf(value);
-      if (proto !== Object.prototype && proto !== null) {
+      if (!isPlainPrototype(proto)) {
         throw invalidParams(`${path} is ${kindOf(value)}, which the extension does not take; pass ${ALLOWED}.`);
       }
       const out: Record<string, unknown> = {};
