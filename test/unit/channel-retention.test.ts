@@ -19,6 +19,7 @@ import { openReliableChannelDb, type ReliableChannelDB, type ReliableChannelStor
 import { IdbSdsStore } from "../../src/storage/idb-sds-store.js";
 import { IdbSegmentStore } from "../../src/storage/idb-segment-store.js";
 import { SETTLED_REQUEST_RETENTION } from "../../src/shared/limits.js";
+import { DEFAULT_SDS_PARAMS } from "../../src/core/sds/params.js";
 import { EventLog, FAST_OPTIONS, startManager } from "../support/channel-harness.js";
 import { LoopbackNetwork } from "../support/loopback-transport.js";
 import { VirtualTime } from "../support/virtual-time.js";
@@ -117,6 +118,9 @@ describe("retention keeps storage flat", () => {
       segmentSets: 0,
       segments: 0,
       rateLimitQueue: 64,
+      sdsRepairCopies: DEFAULT_SDS_PARAMS.repair.maxCopies,
+      sdsRepairBytes: DEFAULT_SDS_PARAMS.repair.maxCopies,
+      sdsRepairResponses: DEFAULT_SDS_PARAMS.repair.maxPendingResponses,
     };
     // The sender's unsettled requests (and their SDS records) are kept by design until acknowledged
     // or expired. In this harness a silent receiver's acknowledgements do not keep up with a

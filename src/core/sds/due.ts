@@ -9,7 +9,7 @@ import type { SdsContext } from "./context.js";
 import type { Delivery, MissingDependency } from "./events.js";
 import { unsatisfied } from "./incoming-buffer.js";
 import type { Step } from "./step.js";
-import { answerRepairs, hasRepairRequestDue, nextRepairWakeAt, type RepairReads } from "./repair.js";
+import { answerRepairs, nextRepairWakeAt, repairSyncDue, type RepairReads } from "./repair.js";
 import { ackDebtAfterCarrier, buildSync, rescheduleSync, type Transmission } from "./sync.js";
 import type { MessageId } from "./types.js";
 
@@ -51,9 +51,11 @@ export function dueStep(ctx: SdsContext, step: Step, read: DueReads): DueResult 
 
   let sync: Transmission | undefined;
   const meta = step.state.meta;
-  // SDS-R: repair requests due go out in a sync at once if no message of ours carried them.
-  if ((meta.syncDueAt !== null && meta.syncDueAt <= step.now) || hasRepairRequestDue(ctx, step.state, step.now)) {
+  // SDS-R: repair requests due go out in a sync (spaced) if no message of ours carried them.
+  const forRepair = repairSyncDue(ctx, step.state, step.now);
+  if ((meta.syncDueAt !== null && meta.syncDueAt <= step.now) || forRepair) {
     sync = buildSync(ctx, step);
+    if (forRepair) step.patchMeta({ repairSyncAt: step.now });
     step.patchMeta({ ...(sync !== undefined ? ackDebtAfterCarrier(ctx, step) : { ackOwed: false }), syncDueAt: null, syncReason: null });
   }
   rescheduleSync(ctx, step);

@@ -57,7 +57,9 @@
  *   store was asked at once and every 10 s meanwhile) is asked for in `repair_request`; a
  *   participant holding it answers after 0 (its original sender) or a draw in [0, 120 s]
  *   (anyone else), unless someone rebroadcasts it first. Both well inside irretrievableAfterMs.
- * - maxRequestsPerMessage 3 (the spec's recommendation); of a received `repair_request` we look
+ * - maxRequestsPerMessage 3 (the spec's recommendation), and a sync sent only to carry requests at
+ *   most every 10 s (requestSyncGapMs): a flood of made-up dependencies (up to maxMissingRecords)
+ *   cannot make us send a sync per 3 of them. Of a received `repair_request` we look
  *   at the first 16 entries only (maxRequestEntriesRead): a hostile list costs nothing more.
  * - maxCopies 256 / maxCopyBytes 4 MiB per channel: the raw bytes of the newest messages we
  *   sent or received, kept to be rebroadcast (durable, evicted oldest first).
@@ -112,6 +114,8 @@ export interface RepairParams {
   readonly tMinMs: number;
   readonly tMaxMs: number;
   readonly maxRequestsPerMessage: number;
+  /** A sync sent only to carry repair requests goes at most this often (content messages carry them freely). */
+  readonly requestSyncGapMs: number;
   readonly maxRequestEntriesRead: number;
   readonly numResponseGroups: number;
   readonly maxCopies: number;
@@ -146,6 +150,7 @@ export const DEFAULT_SDS_PARAMS: SdsParams = {
     tMinMs: 30_000,
     tMaxMs: 120_000,
     maxRequestsPerMessage: 3,
+    requestSyncGapMs: 10_000,
     maxRequestEntriesRead: 16,
     numResponseGroups: 1,
     maxCopies: 256,
@@ -182,6 +187,7 @@ function range(name: string, value: DelayRange): DelayRange {
 function validRepair(repair: RepairParams): RepairParams {
   if (typeof repair.enabled !== "boolean") throw invalidParams("repair.enabled must be a boolean");
   positiveInt("repair.tMinMs", repair.tMinMs, 0);
+  positiveInt("repair.requestSyncGapMs", repair.requestSyncGapMs, 0);
   positiveInt("repair.tMaxMs", repair.tMaxMs);
   if (repair.tMaxMs < repair.tMinMs) throw invalidParams("repair.tMaxMs must be >= repair.tMinMs", repair);
   for (const name of ["maxRequestsPerMessage", "maxRequestEntriesRead", "numResponseGroups", "maxCopies", "maxCopyBytes", "maxPendingResponses", "windowMs", "maxResponsesPerWindow", "maxResponseBytesPerWindow"] as const) {

@@ -146,11 +146,11 @@ function receiveContent(
   // Only a message that must wait takes buffer room; one whose dependencies are met is never refused.
   if (waiting.length > 0 && !admitBuffered(ctx, step, message.senderId, content.byteLength)) return { ...base, ...acks, outcome: "buffer-full" };
   if (state.missing.has(id)) step.write({ op: "deleteMissing", messageId: id });
-  keepRepairCopy(ctx, step, { messageId: id, senderId: message.senderId, bytes, ...(repairTag !== undefined ? { tag: repairTag } : {}) });
   let missing: MissingDependency[] = [];
   const delivered: Delivery[] = [];
   if (waiting.length === 0) {
     delivered.push(deliver(ctx, step, record));
+    keepRepairCopy(ctx, step, { messageId: id, senderId: message.senderId, bytes, ...(repairTag !== undefined ? { tag: repairTag } : {}) });
   } else {
     step.write({ op: "putBuffered", record });
     missing = trackMissing(ctx, step, message.senderId, id, waiting);

@@ -11,7 +11,9 @@
  *   spec's "remove": fewer participants ask for a common gap). Receiving it removes it.
  * - incoming repair request buffer = `repairResponses` (T_resp per requested message we hold);
  * - augmented local history = `repairCopies`: the raw SDS bytes of the newest messages we sent
- *   or received (bounded by count and bytes, oldest evicted first; bytes stay in the store).
+ *   or received and delivered at once (bounded by count and bytes, oldest evicted first; bytes
+ *   stay in the store). A message that waited in the buffer first gets no copy: its raw bytes are
+ *   not kept there, and buffered junk from strangers must not evict the copies of real messages.
  *
  * T_req and T_resp: the spec derives them from hashes of participant and message ids; after its
  * modulo that is a pseudorandom draw per participant and message. We draw from the injected
@@ -20,6 +22,8 @@
  * (distance 0) answers at once, everyone else after a draw in [0, tMaxMs].
  *
  * Guarantees (network peers are hostile):
+ * - requests ride on our messages; a sync sent only for them goes at most every
+ *   `requestSyncGapMs`, however many dependencies strangers make us miss;
  * - a repair request costs a map lookup per entry, for at most `maxRequestEntriesRead` entries;
  *   ids we hold no copy of (or never delivered) are ignored;
  * - at most `maxPendingResponses` answers wait (the furthest is evicted for an earlier one);
@@ -74,9 +78,14 @@ function isAskable(record: { state: string; repairAt?: number }, now: number): b
   return record.state === "missing" && record.repairAt !== undefined && record.repairAt <= now;
 }
 
-/** True when a message of ours sent now would carry a repair request. */
-export function hasRepairRequestDue(ctx: SdsContext, state: ChannelState, now: number): boolean {
-  if (!ctx.params.repair.enabled) return false;
+/** When a sync sent only for repair requests may go next (they are spaced by `requestSyncGapMs`). */
+function requestSyncFrom(repair: RepairParams, state: ChannelState): number {
+  return (state.meta.repairSyncAt ?? -Infinity) + repair.requestSyncGapMs;
+}
+
+/** True when a sync should go now only to carry repair requests (some are due, and the last such sync is long enough ago). */
+export function repairSyncDue(ctx: SdsContext, state: ChannelState, now: number): boolean {
+  if (!ctx.params.repair.enabled || now < requestSyncFrom(ctx.params.repair, state)) return false;
   for (const record of state.missing.values()) if (isAskable(record, now)) return true;
   return false;
 }
@@ -243,6 +252,7 @@ export function nextRepairWakeAt(ctx: SdsContext, state: ChannelState): number {
   for (const record of state.missing.values()) {
     if (record.state === "missing" && record.repairAt !== undefined) earliest = Math.min(earliest, record.repairAt);
   }
+  if (earliest !== Infinity) earliest = Math.max(earliest, requestSyncFrom(repair, state));
   let first: RepairResponseRecord | undefined;
   for (const record of state.repairResponses.values()) if (first === undefined || record.respondAt < first.respondAt) first = record;
   if (first !== undefined) {

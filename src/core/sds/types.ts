@@ -105,6 +105,8 @@ export interface ChannelMetaRecord {
   readonly nextRepairSeq?: number;
   /** SDS-R: repair rebroadcasts spent in the current window (the flood bound, see `repair.ts`). */
   readonly repairWindow?: RepairWindow;
+  /** SDS-R: when we last sent a sync only to carry repair requests (they are spaced, see `repair.ts`). */
+  readonly repairSyncAt?: number;
   readonly createdAt: number;
 }
 
