@@ -4,6 +4,7 @@
  * channel and key in the form, the other through ?channel=&key=; messages go both ways, own ones
  * are marked, each send's status reaches acknowledged in the page's delivery list, and the sync
  * state shows "synced". The page talks to the extension only through @reliable-channel/client.
+ * Screenshot: test-results/example-chat-alice.png.
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
@@ -145,6 +146,7 @@ describe("example chat dApp (examples/chat) on the built extension, two profiles
     // The own messages carry their send's status too.
     expect((await shownMessages(a)).filter((m) => m.own).map((m) => m.state)).toEqual(["acknowledged", "acknowledged"]);
     for (const page of [a, b]) await page.waitForSelector('[data-testid="sync"][data-state="synced"]', { timeout: 30_000 });
+    await a.screenshot({ path: "test-results/example-chat-alice.png", fullPage: true });
     console.log(`[example-chat-e2e] 3 messages delivered both ways; all acknowledged ${ackedMs} ms after both pages showed them`);
 
     // A reload reads the conversation back from the extension (the hook's history read).

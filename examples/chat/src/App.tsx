@@ -92,6 +92,7 @@ function Chat({ provider, options, onLeave }: { provider: ReliableChannelProvide
   const { phase, channel, messages, statuses, syncState, error, send } = useChannel(provider, options);
   const [text, setText] = useState("");
   const [sendError, setSendError] = useState<string | null>(null);
+  const [sentTexts, setSentTexts] = useState<Record<string, string>>({});
 
   async function submit(event: FormEvent): Promise<void> {
     event.preventDefault();
@@ -99,7 +100,8 @@ function Chat({ provider, options, onLeave }: { provider: ReliableChannelProvide
     if (utf8Encoder.encode(text).length > MAX_PAYLOAD_BYTES) return setSendError("Too long to send in one message");
     setSendError(null);
     try {
-      await send(text); // durable once this resolves; its status follows in `statuses`
+      const { requestId } = await send(text); // durable once this resolves; its status follows in `statuses`
+      setSentTexts((texts) => ({ ...texts, [requestId]: text }));
       setText("");
     } catch (caught) {
       setSendError(describeError(caught));
@@ -136,7 +138,7 @@ function Chat({ provider, options, onLeave }: { provider: ReliableChannelProvide
       <ul data-testid="sends">
         {Object.values(statuses).map((status) => (
           <li key={status.requestId} data-testid="send-status" data-request-id={status.requestId} data-state={status.state}>
-            {status.requestId.slice(0, 10)}: {describeStatus(status)}
+            {sentTexts[status.requestId] ?? `…${status.requestId.slice(-8)}`}: {describeStatus(status)}
           </li>
         ))}
       </ul>
