@@ -74,15 +74,9 @@ export async function startFaultPanel(options: FaultPanelOptions): Promise<void>
     // Served by something else than scripts/playground.ts: no server features (explained below).
   }
 
-  if (info.workerControl && options.profile) {
-    stopHelp.textContent = "Stops this profile's worker through the DevTools protocol (ServiceWorker.stopAllWorkers), as Chrome does after 30 s idle. Sends in flight must survive it.";
-  } else {
-    stopButton.disabled = true;
-    stopHelp.innerHTML =
-      "A web page cannot stop the extension's worker. Open <code>chrome://serviceworker-internals</code> " +
-      "(or <code>chrome://extensions</code> → Reliable Channel → service worker) and press <em>Stop</em>; " +
-      "<code>npm run playground</code> wires this button to CDP <code>ServiceWorker.stopAllWorkers</code>.";
-  }
+  const help = stopWorkerHelp(info.workerControl && !!options.profile, navigator.userAgent);
+  stopButton.disabled = !help.enabled;
+  stopHelp.innerHTML = help.html;
   stopButton.addEventListener("click", () => {
     const path = `${API_STOP_WORKER}?profile=${encodeURIComponent(options.profile ?? "")}`;
     const code = ["// the playground server asks the browser (CDP) to stop this profile's service worker", `await fetch(${JSON.stringify(path)}, { method: "POST" });`].join("\n");
@@ -177,4 +171,34 @@ export async function startFaultPanel(options: FaultPanelOptions): Promise<void>
     setTimeout(() => void poll(), POLL_MS);
   };
   await poll();
+}
+
+/**
+ * What the "Stop the service worker" control can do here, and the help text that says so. Only
+ * `npm run playground` can stop a worker (over CDP, Chromium profiles it launched); Firefox has
+ * no such hook at all, so there the help says how to unload the background by hand.
+ */
+export function stopWorkerHelp(workerControl: boolean, userAgent: string): { enabled: boolean; html: string } {
+  if (/\bFirefox\//.test(userAgent)) {
+    return {
+      enabled: false,
+      html:
+        "Firefox offers no way for a page or the playground server to unload the extension's background. " +
+        "Open <code>about:debugging#/runtime/this-firefox</code> → Reliable Channel → <em>Terminate background script</em>; " +
+        "Firefox also unloads it by itself after 30 s without extension events. Sends in flight must survive it.",
+    };
+  }
+  if (workerControl) {
+    return {
+      enabled: true,
+      html: "Stops this profile's worker through the DevTools protocol (ServiceWorker.stopAllWorkers), as Chrome does after 30 s idle. Sends in flight must survive it.",
+    };
+  }
+  return {
+    enabled: false,
+    html:
+      "A web page cannot stop the extension's worker. Open <code>chrome://serviceworker-internals</code> " +
+      "(or <code>chrome://extensions</code> → Reliable Channel → service worker) and press <em>Stop</em>; " +
+      "<code>npm run playground</code> wires this button to CDP <code>ServiceWorker.stopAllWorkers</code>.",
+  };
 }

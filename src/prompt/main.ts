@@ -12,9 +12,11 @@ const note = document.getElementById("note") as HTMLParagraphElement;
 const remember = document.getElementById("remember") as HTMLInputElement;
 const buttons = [document.getElementById("approve"), document.getElementById("deny")] as HTMLButtonElement[];
 
-// Keeps the worker (which holds the pending question) awake while the user decides.
+// Keeps the worker (which holds the pending question) awake while the user decides. The
+// heartbeat is a one-shot message, not a port message: Chromium counts both as activity, but
+// Firefox resets its event page's idle timer only for events such as `runtime.onMessage`.
 const keepAlive = chrome.runtime.connect({ name: PROMPT_PORT_NAME });
-const heartbeat = setInterval(() => keepAlive.postMessage({ t: "heartbeat" }), WORKER_KEEPALIVE_EVERY_MS);
+const heartbeat = setInterval(() => void send({ kind: "ping", nonce: "prompt-heartbeat" }).catch(() => undefined), WORKER_KEEPALIVE_EVERY_MS);
 // If the worker died anyway, the question died with it (the page will ask again): check, and
 // close this window rather than leave a prompt whose answer goes nowhere.
 keepAlive.onDisconnect.addListener(() => {
