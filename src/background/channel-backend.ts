@@ -18,7 +18,7 @@
  * - Listeners are called asynchronously, never from inside the call that caused the event, and
  *   a throwing listener does not affect others.
  */
-import type { ChannelInfo, ChannelRetention, MessagesPage, RequestStatus, SyncState } from "../shared/api.js";
+import type { ChannelInfo, ChannelRetention, MessagesPage, RequestStatus, SyncState, WireFormat } from "../shared/api.js";
 
 export interface OpenChannelParams {
   channelId: string;
@@ -28,6 +28,8 @@ export interface OpenChannelParams {
   participantId?: string;
   /** Received messages kept (validated by the worker); replaces the channel's setting. */
   retention?: Partial<ChannelRetention>;
+  /** The channel's wire format (default "js"). */
+  wire?: WireFormat;
 }
 
 export interface BackendSendOptions {

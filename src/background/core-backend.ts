@@ -253,6 +253,7 @@ export class CoreChannelBackend implements ChannelBackend {
       if (existing.contentTopic !== contentTopic) conflicts.push("content topic");
       if (existing.participantId !== participantId) conflicts.push("participant id");
       if (!sameKey(existing.key, params.key)) conflicts.push(existing.key ? "key (the channel is encrypted)" : "key (the channel has none)");
+      if (params.wire !== undefined && params.wire !== existing.wire) conflicts.push(`wire format (the channel speaks "${existing.wire}")`);
       if (conflicts.length > 0) {
         throw invalidParams(
           `Channel "${channelId}" is already open on this site with another ${conflicts.join(", ")}. Use the same parameters in every tab.`,
@@ -288,6 +289,7 @@ export class CoreChannelBackend implements ChannelBackend {
           participantId,
           ...(params.key ? { key: params.key } : {}),
           ...(params.retention ? { retention: params.retention } : {}),
+          ...(params.wire ? { wire: params.wire } : {}),
         })
         .catch((error: unknown) => {
           throw toStorageFull(error);
@@ -303,6 +305,7 @@ export class CoreChannelBackend implements ChannelBackend {
       encrypted: channel.key !== undefined,
       cursor: last > 0 ? String(last) : null,
       retention: channel.retention,
+      wire: channel.wire,
     };
   }
 

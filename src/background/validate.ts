@@ -15,6 +15,8 @@ import {
   MAX_PAYLOAD_BYTES,
   METHOD_NAMES,
   PARTICIPANT_ID_PATTERN,
+  WIRE_FORMATS,
+  type WireFormat,
 } from "../shared/api.js";
 import { ReliableChannelError, invalidParams, payloadTooLarge } from "../shared/errors.js";
 import { exactBytes, hexToBytes } from "../shared/bytes.js";
@@ -64,12 +66,13 @@ export function validateCall(method: string, params: unknown): ValidatedCall {
       expectNoParams(method, params);
       return { method };
     case "rc_openChannel": {
-      const p = record(method, params, ["channelId", "contentTopic", "key", "participantId", "retention"]);
+      const p = record(method, params, ["channelId", "contentTopic", "key", "participantId", "retention", "wire"]);
       const out: OpenChannelParams = { channelId: channelId(p.channelId) };
       if (p.contentTopic !== undefined) out.contentTopic = contentTopic(p.contentTopic);
       if (p.key !== undefined) out.key = hexKey(p.key);
       if (p.participantId !== undefined) out.participantId = pattern("participantId", p.participantId, PARTICIPANT_ID_PATTERN);
       if (p.retention !== undefined) out.retention = resolveRetention(p.retention);
+      if (p.wire !== undefined) out.wire = wireFormat(p.wire);
       return { method, params: out };
     }
     case "rc_closeChannel": {
@@ -137,6 +140,11 @@ function channelId(value: unknown): string {
 function contentTopic(value: unknown): string {
   if (typeof value === "string" && value.length <= MAX_CONTENT_TOPIC_LENGTH && CONTENT_TOPIC_PATTERN.test(value)) return value;
   throw invalidParams(`contentTopic must look like /app/1/topic/proto (at most ${MAX_CONTENT_TOPIC_LENGTH} characters); got ${describe(value)}.`);
+}
+
+function wireFormat(value: unknown): WireFormat {
+  if (typeof value === "string" && (WIRE_FORMATS as readonly string[]).includes(value)) return value as WireFormat;
+  throw invalidParams(`wire must be one of ${WIRE_FORMATS.map((name) => `"${name}"`).join(", ")}; got ${describe(value)}.`);
 }
 
 function hexKey(value: unknown): Uint8Array {

@@ -14,10 +14,11 @@ export { ReliableChannelError };
 
 export const invalidParams = (message: string, data?: unknown): ReliableChannelError =>
   new ReliableChannelError("InvalidParams", message, data);
-export const payloadTooLarge = (size: number, limit: number): ReliableChannelError =>
+/** `why` names a limit other than the global one (e.g. a wire format without segments). */
+export const payloadTooLarge = (size: number, limit: number, why?: string): ReliableChannelError =>
   new ReliableChannelError(
     "PayloadTooLarge",
-    `Payload is ${size} bytes; the limit is ${limit} bytes. Split it or send a smaller payload.`,
+    `Payload is ${size} bytes; the limit is ${limit} bytes${why ? ` (${why})` : ""}. Split it or send a smaller payload.`,
     { size, limit },
   );
 export const decodeError = (message: string, data?: unknown): ReliableChannelError =>

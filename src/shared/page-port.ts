@@ -36,6 +36,7 @@ export interface WireOpenChannelParams {
   key?: string;
   participantId?: string;
   retention?: { maxMessages?: number; maxAgeMs?: number };
+  wire?: string;
 }
 
 export interface WireSendParams {

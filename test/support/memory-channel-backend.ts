@@ -15,7 +15,7 @@
 import { BackendListeners } from "../../src/background/backend-listeners.js";
 import type { BackendEvent, BackendListener, BackendMessagesQuery, BackendSendOptions, ChannelBackend, OpenChannelParams, Unsubscribe } from "../../src/background/channel-backend.js";
 import { defaultContentTopic } from "../../src/background/content-topic.js";
-import type { ChannelInfo, ChannelMessage, MessagesPage, RequestStatus, SyncState } from "../../src/shared/api.js";
+import type { ChannelInfo, ChannelMessage, MessagesPage, RequestStatus, SyncState, WireFormat } from "../../src/shared/api.js";
 import { DEFAULT_CHANNEL_RETENTION } from "../../src/shared/limits.js";
 import { ReliableChannelError, invalidParams } from "../../src/shared/errors.js";
 import { bytesToHex } from "../../src/shared/bytes.js";
@@ -37,6 +37,7 @@ interface ChannelState {
   contentTopic: string;
   keyHex: string | null;
   participantId: string;
+  wire: WireFormat;
   open: boolean;
   log: ChannelMessage[];
   /** Message ids in `log`, to drop repeats. */
@@ -108,6 +109,7 @@ export class MemoryChannelBackend implements ChannelBackend {
       contentTopic,
       keyHex,
       participantId,
+      wire: params.wire ?? "js",
       open: true,
       log: [],
       ids: new Set(),
@@ -320,6 +322,7 @@ function infoOf(state: ChannelState): ChannelInfo {
     contentTopic: state.contentTopic,
     participantId: state.participantId,
     encrypted: state.keyHex !== null,
+    wire: state.wire,
     cursor: state.log.at(-1)?.cursor ?? null,
     retention: { ...DEFAULT_CHANNEL_RETENTION },
   };

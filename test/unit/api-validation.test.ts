@@ -120,6 +120,14 @@ describe("validateCall: every page argument is hostile", () => {
     }
   });
 
+  it("checks a channel's wire format: one of WIRE_FORMATS", () => {
+    expect(validateCall("rc_openChannel", { channelId: "c", wire: "nim" })).toMatchObject({ params: { wire: "nim" } });
+    expect(validateCall("rc_openChannel", { channelId: "c", wire: "js" })).toMatchObject({ params: { wire: "js" } });
+    for (const wire of ["NIM", "xml", "", 1, null, ["nim"]]) {
+      expect(rejection("rc_openChannel", { channelId: "c", wire })).toMatchObject({ name: "InvalidParams", code: 5001 });
+    }
+  });
+
   it("checks message queries", () => {
     expect(validateCall("rc_getMessages", { channelId: "c" })).toEqual({
       method: "rc_getMessages",

@@ -60,7 +60,7 @@ describe("CoreChannelBackend", () => {
     const bob = await profile(network);
     const infoA = await alice.backend.openChannel(A, { channelId: "room" });
     const infoB = await bob.backend.openChannel(A, { channelId: "room" });
-    expect(infoA).toEqual({ channelId: "room", contentTopic: "/reliable-channel/1/room/proto", participantId: infoA.participantId, encrypted: false, cursor: null, retention: { maxMessages: 1_000, maxAgeMs: 7 * 24 * 3_600_000 } });
+    expect(infoA).toEqual({ channelId: "room", contentTopic: "/reliable-channel/1/room/proto", participantId: infoA.participantId, encrypted: false, cursor: null, retention: { maxMessages: 1_000, maxAgeMs: 7 * 24 * 3_600_000 }, wire: "js" });
     expect(infoB.participantId).not.toBe(infoA.participantId);
     const atBob = collect(bob.backend, A, "room");
     const atAlice = collect(alice.backend, A, "room");
@@ -223,6 +223,11 @@ describe("CoreChannelBackend", () => {
     await expect(first.backend.openChannel(A, { channelId: "keyed" })).rejects.toMatchObject({ name: "InvalidParams" });
     await expect(first.backend.openChannel(A, { channelId: "keyed", key, contentTopic: "/other/1/t/proto" })).rejects.toMatchObject({ name: "InvalidParams" });
     await expect(first.backend.openChannel(A, { channelId: "keyed", key, participantId: "someone-else" })).rejects.toMatchObject({ name: "InvalidParams" });
+    // A channel's wire format is fixed: another one is refused, omitting it keeps it (and it survives the restart below).
+    expect((await first.backend.openChannel(A, { channelId: "nim-room", wire: "nim" })).wire).toBe("nim");
+    await expect(first.backend.openChannel(A, { channelId: "nim-room", wire: "js" })).rejects.toMatchObject({ name: "InvalidParams", code: 5001 });
+    expect((await first.backend.openChannel(A, { channelId: "nim-room" })).wire).toBe("nim");
+    await expect(first.backend.openChannel(A, { channelId: "nim-keyed", wire: "nim", key })).rejects.toMatchObject({ name: "InvalidParams" });
     const { requestId } = await first.backend.send(B, "keyed", text("before restart"), {});
     await engines.splice(engines.indexOf(first.engine), 1)[0]!.stop();
 
@@ -233,6 +238,7 @@ describe("CoreChannelBackend", () => {
     expect(await second.backend.status(A, requestId)).toBeUndefined();
     const again = await second.backend.openChannel(A, { channelId: "keyed", key });
     expect(again.participantId).toBe(info.participantId);
+    expect((await second.backend.openChannel(A, { channelId: "nim-room" })).wire).toBe("nim");
     // Closed channels refuse sends but keep their state; forgetting an origin closes its channels.
     await second.backend.closeChannel(A, "keyed");
     await expect(second.backend.send(A, "keyed", text("x"), {})).rejects.toMatchObject({ name: "ChannelNotFound" });

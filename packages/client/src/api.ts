@@ -82,7 +82,18 @@ export interface OpenChannelOptions {
    * channel's setting; omitted, the setting stays.
    */
   retention?: Partial<ChannelRetention>;
+  /**
+   * The wire format (default "js": what `@waku/sdk`'s ReliableChannel speaks). "nim" speaks the
+   * logos-delivery (Nim) reliable channel's format: no key (5001 with one), no ephemeral sends
+   * (5001), and no payload over one Waku message (5002), as that format has no encryption,
+   * ephemeral kind or segments. Fixed when the channel is first opened (5001 if given otherwise later).
+   */
+  wire?: WireFormat;
 }
+
+/** The wire formats a channel can speak (see `OpenChannelOptions.wire`). */
+export const WIRE_FORMATS = ["js", "nim"] as const;
+export type WireFormat = (typeof WIRE_FORMATS)[number];
 
 /** Received messages kept per channel: the newest `maxMessages`, none older than `maxAgeMs`. */
 export interface ChannelRetention {
@@ -99,6 +110,8 @@ export interface ChannelInfo {
   cursor: string | null;
   /** What the channel keeps of its conversation (received messages and own sends). */
   retention: ChannelRetention;
+  /** The channel's wire format. */
+  wire: WireFormat;
 }
 
 export interface SendOptions {

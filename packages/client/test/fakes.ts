@@ -41,6 +41,7 @@ export class FakeChannel implements ChannelHandle {
       encrypted: options.key !== undefined,
       cursor: null,
       retention: { maxMessages: 1_000, maxAgeMs: 60_000 },
+      wire: options.wire ?? "js",
     };
     this.sync = { channelId: options.channelId, state: "synced", missing: 0, waiting: 0, irretrievable: 0, missingIds: [], irretrievableIds: [] };
   }

@@ -54,7 +54,7 @@ import type { ChannelContext, ChannelLimits, OutgoingItem, PipelinePorts } from 
 import { ReliableChannel } from "./reliable-channel.js";
 import { resolveRetention, type InboxRetention } from "./retention.js";
 import type { ChannelConfig, OutboxRequest } from "./types.js";
-import { SEGMENT_META } from "./wire-marker.js";
+import { jsWireProfile, type WireProfile, type WireProfileName } from "./wire-profile.js";
 
 export interface ChannelStores {
   channels: ChannelStore;
@@ -68,6 +68,8 @@ export interface ChannelStores {
 
 export interface ChannelManagerDeps extends PipelinePorts {
   stores: ChannelStores;
+  /** Wire formats besides the default "js" (built from `codec`) that channels may ask for. */
+  wireProfiles?: { readonly nim?: WireProfile };
   random?: SdsRandom;
   reportError?: (error: unknown) => void;
 }
@@ -125,6 +127,8 @@ export interface OpenChannelParams {
   key?: Uint8Array;
   /** Received messages kept (validated; 5001 outside `CHANNEL_RETENTION_BOUNDS`); replaces an open channel's setting. */
   retention?: Partial<InboxRetention>;
+  /** The wire format (default "js"); fixed for the channel's life. */
+  wire?: WireProfileName;
 }
 
 const CONTENT_TOPIC = /^\/[^/\s]+\/[^/\s]+\/[^/\s]+\/[^/\s]+$/;
@@ -148,7 +152,8 @@ export class ChannelManager {
   private readonly limits: ChannelLimits;
   private readonly reportError: (error: unknown) => void;
   private readonly random: SdsRandom;
-  private readonly messageIdBytes: number;
+  /** The wire formats channels may speak: "js" always, others as `deps.wireProfiles` gives them. */
+  private readonly profiles = new Map<WireProfileName, WireProfile>();
   readonly decryptStats: DecryptStats = { decryptFailures: 0 };
   private unsubscribeDelivery: (() => void) | undefined;
   private unsubscribeAvailability: (() => void) | undefined;
@@ -164,7 +169,6 @@ export class ChannelManager {
     private readonly options: ChannelManagerOptions,
   ) {
     const sdsParams = resolveSdsParams(options.sds);
-    this.messageIdBytes = sdsParams.messageIdBytes;
     const budget = singleMessageBudget(sdsParams);
     this.limits = { ...DEFAULT_CHANNEL_LIMITS, singleMessageMaxBytes: budget, ...options.limits };
     if (this.limits.singleMessageMaxBytes > budget) {
@@ -174,6 +178,8 @@ export class ChannelManager {
     resolveSegmenterOptions({ segmentSize: this.limits.segmentSize, parityRate: this.limits.parityRate, maxPayloadBytes: this.limits.maxPayloadBytes });
     this.reportError = deps.reportError ?? ((error) => console.error("[channels]", error));
     this.random = deps.random ?? cryptoRandom;
+    this.profiles.set("js", jsWireProfile(deps.codec, () => bytesToHex(this.random.bytes(sdsParams.messageIdBytes))));
+    if (deps.wireProfiles?.nim) this.profiles.set("nim", deps.wireProfiles.nim);
     this.writer = new BatchWriter(deps.stores.channels);
     this.delivery = new DeliveryService(
       {
@@ -296,13 +302,24 @@ export class ChannelManager {
   async openChannel(params: OpenChannelParams): Promise<ReliableChannel> {
     if (this.stopped) throw new Error("ChannelManager is stopped");
     validateOpenParams(params);
+    if (params.wire !== undefined && !this.profiles.has(params.wire)) {
+      throw invalidParams(`wire must be one of ${[...this.profiles.keys()].map((name) => `"${name}"`).join(", ")}`);
+    }
     const existing = await this.useChannel(params.channelId);
     if (existing) {
       if (existing.contentTopic !== params.contentTopic || existing.participantId !== params.participantId) {
         throw invalidParams("channel already open with another content topic or participant id", { channelId: params.channelId });
       }
+      // Omitted, the channel keeps its format; given, it must be the channel's.
+      if (params.wire !== undefined && existing.wire !== params.wire) {
+        throw invalidParams(`channel already exists with the ${existing.wire} wire format`, { channelId: params.channelId });
+      }
       if (params.retention !== undefined) await existing.setRetention(params.retention);
       return existing;
+    }
+    const wire = params.wire ?? "js";
+    if (params.key !== undefined && !this.profiles.get(wire)?.encryption) {
+      throw invalidParams(`the ${wire} wire format has no encryption: open the channel without a key`);
     }
     const config: ChannelConfig = {
       channelId: params.channelId,
@@ -311,6 +328,7 @@ export class ChannelManager {
       participantId: params.participantId,
       ...(params.key ? { key: params.key.slice() } : {}),
       ...(params.retention !== undefined ? { retention: resolveRetention(params.retention) } : {}),
+      ...(wire !== "js" ? { wire } : {}),
       createdAtMs: this.deps.clock.now(),
     };
     await this.writer.write({ channels: [config] });
@@ -372,8 +390,9 @@ export class ChannelManager {
     if (inFlight) return inFlight;
     this.known.set(config.channelId, config);
     const pending = (async () => {
+      const profile = this.profileOf(config);
       const sds = await SdsChannel.open(
-        { store: this.deps.stores.sds, codec: this.deps.codec, clock: this.deps.clock, random: this.random, reportError: this.reportError },
+        { store: this.deps.stores.sds, codec: profile.codec, clock: this.deps.clock, random: this.random, reportError: this.reportError },
         {
           channelId: config.channelId,
           ...(config.wireChannelId !== undefined ? { wireChannelId: config.wireChannelId } : {}),
@@ -381,7 +400,7 @@ export class ChannelManager {
           ...(this.options.sds ? { params: this.options.sds } : {}),
         },
       );
-      const channel = await ReliableChannel.open(this.context(), config, sds);
+      const channel = await ReliableChannel.open(this.context(profile), config, sds);
       this.channels.set(config.channelId, channel);
       this.ensureSubscribed(config.contentTopic);
       void channel.syncFromStore().catch((error) => this.reportError(error));
@@ -398,15 +417,23 @@ export class ChannelManager {
     return pending.finally(() => this.opening.delete(config.channelId));
   }
 
-  private context(): ChannelContext {
+  /** A stored channel's profile; one of a format this build no longer has cannot open. */
+  private profileOf(config: ChannelConfig): WireProfile {
+    const profile = this.profiles.get(config.wire ?? "js");
+    if (!profile) throw new Error(`channel ${config.channelId} speaks the ${config.wire} wire format, which this manager was not given`);
+    return profile;
+  }
+
+  private context(profile: WireProfile): ChannelContext {
     return {
+      wire: profile,
       store: this.deps.stores.channels,
       writer: this.writer,
       transport: this.deps.transport,
       clock: this.deps.clock,
       scheduler: this.deps.scheduler,
       cipher: this.deps.cipher,
-      codec: this.deps.codec,
+      codec: profile.codec,
       keccak256: this.deps.keccak256,
       reassembler: this.reassembler,
       enqueue: (input) =>
@@ -419,7 +446,7 @@ export class ChannelManager {
         }),
       limits: this.limits,
       newRequestId: () => this.newRequestId(),
-      newMessageId: () => bytesToHex(this.random.bytes(this.messageIdBytes)),
+      newMessageId: (input) => profile.newMessageId(input),
       reportError: this.reportError,
       decryptStats: this.decryptStats,
     };
@@ -474,13 +501,14 @@ export class ChannelManager {
     }
     const key = channel.key;
     const payload = key ? await this.deps.cipher.seal(item.bytes, key) : item.bytes;
+    const meta = item.segment ? channel.wireProfile.segmentMeta : channel.wireProfile.messageMeta;
     if (this.removed.has(item.channelId)) return; // removed while sealing
     const task = await this.delivery.send(
       {
         contentTopic: channel.contentTopic,
         payload,
         version: key ? SEALED_PAYLOAD_VERSION : 0,
-        ...(item.segment ? { meta: SEGMENT_META } : {}),
+        ...(meta !== undefined ? { meta } : {}),
       },
       { tag: JSON.stringify([item.channelId, item.messageId]), ...(item.resend ? { background: true } : {}) },
     );

@@ -13,6 +13,7 @@ import type { Keccak256, SegmentReassembler } from "../segmentation/index.js";
 import type { SdsCodec } from "../sds/index.js";
 import type { BatchWriter } from "./batch-writer.js";
 import type { ChannelStore } from "../ports/channel-store.js";
+import type { NewMessageIdInput, WireProfile } from "./wire-profile.js";
 
 /** What waits in the rate limiter: one SDS message ready to be sealed and published. */
 export interface OutgoingItem {
@@ -63,6 +64,8 @@ export interface PipelinePorts {
 }
 
 export interface ChannelContext extends PipelinePorts {
+  /** The channel's wire format; `codec` is its codec. */
+  wire: WireProfile;
   store: ChannelStore;
   writer: BatchWriter;
   reassembler: SegmentReassembler;
@@ -70,8 +73,8 @@ export interface ChannelContext extends PipelinePorts {
   enqueue(input: SubmitInput<OutgoingItem>): Promise<SubmitResult>;
   limits: ChannelLimits;
   newRequestId(): string;
-  /** A fresh random SDS message id. */
-  newMessageId(): string;
+  /** A fresh SDS message id for a content message (random, or derived from it: see the wire profile). */
+  newMessageId(input: NewMessageIdInput): string;
   reportError(error: unknown): void;
   decryptStats: DecryptStats;
 }

@@ -15,7 +15,7 @@ import { isSegmentMeta, SEGMENT_REPAIR_TAG } from "./wire-marker.js";
 type DropReason = Extract<ChannelEvent, { type: "dropped" }>["reason"];
 
 export interface ReceivePathDeps {
-  readonly ctx: Pick<ChannelContext, "cipher" | "codec" | "decryptStats" | "writer" | "store" | "reassembler" | "clock">;
+  readonly ctx: Pick<ChannelContext, "cipher" | "codec" | "wire" | "decryptStats" | "writer" | "store" | "reassembler" | "clock">;
   readonly channelId: string;
   /** The SDS `channel_id` of this channel's messages on the wire. */
   readonly wireChannelId: string;
@@ -41,6 +41,8 @@ export class ReceivePath {
   /** A Waku message on our content topic (live, or from a store query). Run it in the channel's serial queue. */
   async receive(message: IncomingWakuMessage): Promise<void> {
     const { ctx, channelId, wireChannelId, key } = this.deps;
+    // Another wire format's message on a shared topic (e.g. logos-delivery's marker on a js channel's topic).
+    if (!ctx.wire.acceptsMeta(message.meta)) return this.deps.dropped("decode", `not a ${ctx.wire.name} wire format message (its meta marker)`);
     let bytes: Uint8Array | undefined;
     if (key) {
       if (message.version !== 1) return this.deps.dropped("decrypt", `version ${message.version} message on an encrypted channel`);
@@ -53,7 +55,7 @@ export class ReceivePath {
     const peek = ctx.codec.decode(bytes);
     if (!peek.ok) return this.deps.dropped("decode", peek.error.message);
     if (peek.message.channelId !== wireChannelId) return; // another channel on this topic
-    const carrier = isSegmentMeta(message.meta);
+    const carrier = ctx.wire.segmentMeta !== undefined && isSegmentMeta(message.meta);
     if (carrier && !this.carriers.has(peek.message.messageId)) {
       await ctx.writer.write({ segmentCarriers: [{ channelId, messageId: peek.message.messageId, addedAtMs: ctx.clock.now() }] });
       this.carriers.add(peek.message.messageId);

@@ -47,6 +47,7 @@ import { SEGMENT_CARRIER_RETENTION_MS } from "../../shared/limits.js";
 import type { InboxPage } from "./inbox.js";
 import { sameSyncSummary, syncedSummary, type SyncSummary } from "../../shared/sync-state.js";
 import type { ChannelConfig, ChannelEvent, OutboxPart, OutboxRequest } from "./types.js";
+import type { WireProfile, WireProfileName } from "./wire-profile.js";
 
 export type { ChannelContext, ChannelLimits, OutgoingItem, PipelinePorts } from "./context.js";
 export type { SendOptions } from "./send-path.js";
@@ -189,6 +190,15 @@ export class ReliableChannel {
     return this.config.participantId;
   }
 
+  /** The channel's wire format (fixed for its life). */
+  get wire(): WireProfileName {
+    return this.ctx.wire.name;
+  }
+
+  get wireProfile(): WireProfile {
+    return this.ctx.wire;
+  }
+
   /** What the channel keeps of received messages. */
   get retention(): InboxRetention {
     return { ...this.inbox.retention };
@@ -215,7 +225,7 @@ export class ReliableChannel {
   /** Accept `payload` for reliable delivery. Resolves with the request id once it is durable. */
   async send(payload: Uint8Array, options: SendOptions = {}): Promise<{ requestId: string; duplicate: boolean }> {
     this.assertOpen();
-    validateSend(payload, options, this.ctx.limits);
+    validateSend(payload, options, this.ctx.limits, this.ctx.wire);
     const key = options.idempotencyKey;
     if (key !== undefined) {
       // Memory first: a send with the same key earlier in this turn is not in the store yet.
@@ -228,7 +238,7 @@ export class ReliableChannel {
         if (raced !== undefined) return { requestId: raced, duplicate: true };
       }
     }
-    const request = newOutboxRequest(this.ctx, this.config.channelId, payload, options);
+    const request = newOutboxRequest(this.ctx, this.config.channelId, this.config.participantId, payload, options);
     this.active.accept(request);
     // The send joins the channel's conversation in the same write (not an ephemeral one: it is
     // at most once and never stored). Its key: the SDS message id when chosen now, else the request.

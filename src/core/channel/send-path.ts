@@ -10,6 +10,7 @@ import type { ChannelContext, ChannelLimits, OutgoingItem } from "./context.js";
 import { aggregateRequestStatus } from "./request-status.js";
 import { SEGMENT_REPAIR_TAG } from "./wire-marker.js";
 import type { ChannelEvent, OutboxPart, OutboxRequest } from "./types.js";
+import type { WireProfile } from "./wire-profile.js";
 
 export interface SendOptions {
   ephemeral?: boolean;
@@ -22,12 +23,17 @@ export interface SendOptions {
 }
 
 /** Throws `InvalidParams` / `PayloadTooLarge` for a send the channel must refuse. */
-export function validateSend(payload: Uint8Array, options: SendOptions, limits: ChannelLimits): void {
+export function validateSend(payload: Uint8Array, options: SendOptions, limits: ChannelLimits, wire: Pick<WireProfile, "name" | "segmentMeta" | "ephemeral">): void {
   if (!(payload instanceof Uint8Array)) throw invalidParams("payload must be a Uint8Array");
   if (payload.length === 0) throw invalidParams("payload must not be empty");
   const { maxPayloadBytes, singleMessageMaxBytes, maxIdempotencyKeyChars } = limits;
   if (payload.length > maxPayloadBytes) throw payloadTooLarge(payload.length, maxPayloadBytes);
   const ephemeral = options.ephemeral === true;
+  if (wire.segmentMeta === undefined && payload.length > singleMessageMaxBytes) {
+    // The format has no segments: one Waku message is all a send can be.
+    throw payloadTooLarge(payload.length, singleMessageMaxBytes, `the ${wire.name} wire format does not segment`);
+  }
+  if (ephemeral && !wire.ephemeral) throw invalidParams(`the ${wire.name} wire format has no ephemeral messages`);
   const key = options.idempotencyKey;
   if (key !== undefined && (typeof key !== "string" || key.length === 0 || key.length > maxIdempotencyKeyChars)) {
     throw invalidParams(`idempotencyKey must be a string of 1..${maxIdempotencyKeyChars} characters`);
@@ -41,6 +47,7 @@ export function validateSend(payload: Uint8Array, options: SendOptions, limits: 
 export function newOutboxRequest(
   ctx: Pick<ChannelContext, "clock" | "limits" | "newRequestId" | "newMessageId">,
   channelId: string,
+  senderId: string,
   payload: Uint8Array,
   options: SendOptions,
 ): OutboxRequest {
@@ -64,7 +71,7 @@ export function newOutboxRequest(
     parts: [],
     // A single SDS message gets its id now, durably with the request: `prepare` can then hand
     // it on before SDS's log commit (a crash in between re-wraps it with this same id).
-    messageIds: segmented || ephemeral ? [] : [ctx.newMessageId()],
+    messageIds: segmented || ephemeral ? [] : [ctx.newMessageId({ senderId, content: payload, nowNs: BigInt(now) * 1_000_000n })],
     status: { state: "queued", requestId, parts: 0 },
   };
 }

@@ -7,6 +7,7 @@
 import type { DeliveryMethod } from "../ports/transport.js";
 import type { PartStage, RequestStatus } from "./request-status.js";
 import type { SyncSummary } from "../../shared/sync-state.js";
+import type { WireProfileName } from "./wire-profile.js";
 
 export interface ChannelConfig {
   /** The channel's key in the stores (see `local-channel-id.ts`). */
@@ -26,6 +27,8 @@ export interface ChannelConfig {
   syncedUntilMs?: number;
   /** Received messages kept (absent = `DEFAULT_INBOX_RETENTION`); see `retention.ts`. */
   retention?: { maxMessages: number; maxAgeMs: number };
+  /** The wire format; absent = "js" (channels created before profiles existed are js). */
+  wire?: WireProfileName;
 }
 
 /** One Waku-message-sized part of a request (the whole payload, or one segment). */
