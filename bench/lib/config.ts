@@ -2,6 +2,8 @@
  * Benchmark sizes. Full run: ~6 minutes on a 2-core machine. `BENCH_QUICK=1`: ~1 minute smoke
  * with small counts (CI), report written to bench/out/ instead of bench/REPORT-core.md.
  */
+import { DEFAULT_SDS_PARAMS } from "../../src/core/sds/params.js";
+
 export interface BenchConfig {
   quick: boolean;
   /** Measured A/B rounds per cell (plus `warmup` unmeasured ones). */
@@ -32,8 +34,9 @@ export function benchConfig(quick: boolean): BenchConfig {
     e2e: size({ small: 40, large: 6, rounds: 2 }, { small: 300, large: 30, rounds: 8 }),
     wire: { history: 200 },
     tradeoff: {
-      histories: [4, 16, 64],
-      capacities: size([1_000], [250, 1_000, 4_000]),
+      // Our defaults among them (DEFAULT_SDS_PARAMS: history 16, bloom capacity 600), so the bold row is real.
+      histories: [4, DEFAULT_SDS_PARAMS.causalHistorySize, 64],
+      capacities: size([DEFAULT_SDS_PARAMS.bloom.capacity], [250, DEFAULT_SDS_PARAMS.bloom.capacity, 4_000]),
       warmupHistory: size(40, 200),
       burst: size(16, 32),
     },

@@ -15,6 +15,7 @@ import { WakuSymmetricCipher } from "../../src/crypto/waku-symmetric-cipher.js";
 import { findLengthDelimitedField } from "../../src/wire/protobuf-scan.js";
 import { COMPACT_BLOOM_FIELD } from "../../src/wire/sds-bloom.js";
 import { WAKU_SDS_BLOOM } from "../../src/core/sds/bloom-port.js";
+import { DEFAULT_SDS_PARAMS } from "../../src/core/sds/params.js";
 import { WakuSdsCodec } from "../../src/wire/sds-codec.js";
 import { FAST_OPTIONS } from "../../test/support/channel-harness.js";
 import type { IncomingWakuMessage } from "../../src/core/ports/transport.js";
@@ -316,7 +317,8 @@ export function wireMarkdown(results: WireResults, config: BenchConfig): Markdow
   md.heading(2, "3. Wire overhead per message (1 KiB content)");
   md.para(
     `Overhead = bytes on the wire (Waku payload + meta) minus the 1,024 content bytes. Ours: real messages ` +
-      `through the pipeline at our SDS defaults (causal history 16, compact bloom capacity 1,000 / 0.001), ` +
+      `through the pipeline at our SDS defaults (causal history ${DEFAULT_SDS_PARAMS.causalHistorySize}, compact bloom capacity ` +
+        `${DEFAULT_SDS_PARAMS.bloom.capacity.toLocaleString("en-US")} / ${DEFAULT_SDS_PARAMS.bloom.errorRate}), ` +
       `sealed with the 26/WAKU2-PAYLOAD symmetric cipher adapter; the Waku payload read from the loopback ` +
       `network. @waku/sds: \`ContentMessage.encode()\` at its defaults (causal history 200, bloom 10,000 / ` +
       `0.001 in field 12), unencrypted as the sdk sends it by default; "sealed" adds what the same cipher ` +
@@ -373,7 +375,7 @@ export function wireMarkdown(results: WireResults, config: BenchConfig): Markdow
   md.table(
     ["history size", "bloom capacity", "content overhead", "all bytes / msg", "ack syncs", "time to ack p50", "time to ack max", "acked by history / bloom", "notes"],
     results.tradeoff.map((r) => {
-      const isDefault = r.history === 16 && r.capacity === 1_000;
+      const isDefault = r.history === DEFAULT_SDS_PARAMS.causalHistorySize && r.capacity === DEFAULT_SDS_PARAMS.bloom.capacity;
       const b = (s: string): string => (isDefault ? `**${s}**` : s);
       return [
         b(String(r.history)),

@@ -12,9 +12,11 @@
  *   message of a quiet channel and, in a burst, the bloom acks the rest while dependency
  *   retrieval recurses through the history of retrieved messages.
  * - bloom "auto" (compact unless a @waku/sds peer takes part; see `bloom-port.ts`), capacity
- *   1,000, error rate 0.001: k = 10, 15,000 bits = 1,880 B. It holds
- *   the newest 1,000 ids we received/sent, i.e. the whole resend window of a channel doing a
- *   few messages per second. 0.001 matches @waku/sds's rate; with two hits required
+ *   600, error rate 0.001: k = 10, 8,627 bits = 1,079 B, so a 1 KiB message costs ~2.1 KB on
+ *   the wire among extension participants (the target is 2.5 KB; 1,000 ids cost 1,880 B and
+ *   missed it). It holds the newest 600 ids we received/sent: a 500-message burst, or the
+ *   first resend interval of a channel doing tens of messages per second; ids older than it
+ *   are acknowledged by causal history or resent (never lost). 0.001 matches @waku/sds's rate; with two hits required
  *   (possibleAckThreshold) a false ack needs two false positives. A false ack is not a loss:
  *   the receiver still learns the id from later causal histories and retrieves it by hint.
  *   See `bloom-port.ts` for why it travels outside field 12.
@@ -128,7 +130,7 @@ export interface RepairParams {
 
 export const DEFAULT_SDS_PARAMS: SdsParams = {
   causalHistorySize: 16,
-  bloom: { placement: "auto", capacity: 1_000, errorRate: 0.001 },
+  bloom: { placement: "auto", capacity: 600, errorRate: 0.001 },
   possibleAckThreshold: 2,
   resend: { initialDelayMs: 8_000, multiplier: 2, maxDelayMs: 600_000, maxTransmissions: 12, jitter: 0.2 },
   ackSyncDelay: { minMs: 500, maxMs: 3_000 },
