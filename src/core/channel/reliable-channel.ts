@@ -446,17 +446,24 @@ export class ReliableChannel {
     if (this.settledSinceSweep >= SWEEP_EVERY_SETTLED || this.ctx.clock.now() - this.lastSweepAtMs >= SWEEP_EVERY_MS) this.queueSweep();
   }
 
-  /** Queue one sweep behind the running step (never awaited from inside one). */
+  /**
+   * Queue one sweep right behind the running step, ahead of steps still waiting (never awaited
+   * from inside one). Behind a backlog it would starve: while it waits no other sweep is queued,
+   * and every request settling meanwhile stays past the window. Going first is safe: a waiting
+   * step then finds a removed request gone from the store, as if it had come after the sweep.
+   */
   private queueSweep(): void {
     if (this.sweepQueued || this.closed) return;
     this.sweepQueued = true;
     this.lastSweepAtMs = this.ctx.clock.now();
     this.settledSinceSweep = 0;
     void this.serial
-      .run(() => this.sweep())
+      .runNext(() => this.sweep())
       .catch((error) => this.ctx.reportError(error))
       .finally(() => {
         this.sweepQueued = false;
+        // Requests that settled while it ran (it was queued, so none of them queued another).
+        if (this.settledSinceSweep >= SWEEP_EVERY_SETTLED) this.queueSweep();
       });
   }
 
