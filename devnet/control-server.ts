@@ -6,6 +6,7 @@
  *   PATCH  /nodes/:i/faults/:protocol       body {dropRate?, delayMs?, forceStatus?} -> knobs in force
  *   DELETE /nodes/:i/faults[/:protocol]     clear knobs
  *   POST   /nodes/:i/offline | /online      close + refuse connections | accept again
+ *   POST   /nodes/:i/relay/off | /relay/on  leave the relay mesh | join it again
  *   POST   /nodes/:i/store/wipe             empty the archive
  *   POST   /nodes/:i/restart                same peer id and port
  *
@@ -104,6 +105,11 @@ async function route(control: DevnetControl, req: IncomingMessage): Promise<unkn
     case "online":
       expect(method, "POST");
       await control.setOffline(index, false);
+      return control.node(index).status();
+    case "relay/off":
+    case "relay/on":
+      expect(method, "POST");
+      await control.setRelay(index, rest === "relay/on");
       return control.node(index).status();
     case "store/wipe":
       expect(method, "POST");

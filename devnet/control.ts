@@ -1,6 +1,6 @@
 /**
- * The devnet's control plane as library calls: status, per-node fault knobs, offline, store
- * wipe, restart. The HTTP control server (control-server.ts) is a thin JSON view of this class,
+ * The devnet's control plane as library calls: status, per-node fault knobs, offline, relay
+ * on/off, store wipe, restart. The HTTP control server (control-server.ts) is a thin JSON view of this class,
  * so tests, benchmarks and humans drive the same code.
  *
  * Guarantee: an unknown node index throws `UnknownNodeError`; invalid fault settings throw
@@ -43,6 +43,11 @@ export class DevnetControl {
   /** Offline: the node closes every connection and refuses new ones until set online again. */
   setOffline(index: number, offline: boolean): Promise<void> {
     return this.node(index).setOffline(offline);
+  }
+
+  /** Relay off: the node leaves the relay mesh (lightpush, filter and store keep serving); on: joins again. */
+  setRelay(index: number, enabled: boolean): Promise<void> {
+    return this.node(index).setRelay(enabled);
   }
 
   wipeStore(index: number): Promise<void> {

@@ -6,7 +6,7 @@
  *   devnet.control.setFaults(0, "lightpush", { forceStatus: 429 });
  *   await devnet.stop();
  */
-export { startDevnet, waitForMesh, type Devnet, type DevnetOptions } from "./network.js";
+export { startDevnet, waitForMesh, waitForRelayMesh, type Devnet, type DevnetOptions } from "./network.js";
 export { DevnetControl, UnknownNodeError, type DevnetStatus } from "./control.js";
 export { DevnetNode, type NodeStatus } from "./node.js";
 export { DEFAULT_CLUSTER_ID, DEFAULT_LIMITS, DEFAULT_SHARDS, type DevnetLimits, type DevnetNodeOptions } from "./config.js";

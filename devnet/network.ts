@@ -86,14 +86,27 @@ export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> 
   }
 }
 
+/**
+ * Resolves once every node has every other node in its gossipsub mesh on all its topics: only then
+ * does a message relayed *to* one node (not lightpushed, which floods) reach the others. A mesh
+ * forms at a heartbeat after the subscriptions are known, and again after an offline spell.
+ */
+export function waitForRelayMesh(nodes: readonly DevnetNode[], timeoutMs: number): Promise<void> {
+  return waitForPeers(nodes, timeoutMs, (n) => n.relayMeshPeerCount(), "mesh peers");
+}
+
 /** Resolves once every node sees every other node subscribed to all its topics. */
-export async function waitForMesh(nodes: readonly DevnetNode[], timeoutMs: number): Promise<void> {
+export function waitForMesh(nodes: readonly DevnetNode[], timeoutMs: number): Promise<void> {
+  return waitForPeers(nodes, timeoutMs, (n) => n.relayPeerCount(), "relay peers");
+}
+
+async function waitForPeers(nodes: readonly DevnetNode[], timeoutMs: number, count: (node: DevnetNode) => number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   const want = nodes.length - 1;
-  while (nodes.some((n) => n.relayPeerCount() < want)) {
+  while (nodes.some((n) => count(n) < want)) {
     if (Date.now() > deadline) {
-      const counts = nodes.map((n) => n.relayPeerCount()).join(", ");
-      throw new Error(`relay mesh did not form within ${timeoutMs} ms (relay peers per node: ${counts}; want ${want})`);
+      const counts = nodes.map(count).join(", ");
+      throw new Error(`relay mesh did not form within ${timeoutMs} ms (${what} per node: ${counts}; want ${want})`);
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }

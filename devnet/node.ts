@@ -9,7 +9,7 @@
  *   mplex's disconnectThreshold (5 msg/s on closed streams by default, which real traffic trips);
  * - the peer id and port survive `restart()`; the archive does when the node has a data dir
  *   (otherwise a restart loses it, as a memory-only process would); fault knobs survive, the
- *   offline switch does not (a restarted node is online);
+ *   offline switch does not (a restarted node is online); the relay switch does (`setRelay`);
  * - lifecycle operations (start, stop, restart, offline, wipe) run one at a time, in call order.
  */
 import { noise } from "@chainsafe/libp2p-noise";
@@ -49,6 +49,8 @@ export interface NodeStatus {
   readonly multiaddr: string;
   readonly running: boolean;
   readonly online: boolean;
+  /** Relay on (default) or switched off with `setRelay(false)`. */
+  readonly relay: boolean;
   readonly clusterId: number;
   readonly shards: readonly number[];
   readonly faults: Record<FaultProtocol, ProtocolFaults>;
@@ -73,6 +75,7 @@ export class DevnetNode {
   private readonly seen: SeenCache;
   private runtime: Runtime | undefined;
   private offline = false;
+  private relayOn = true;
   private meshPeers: string[] = [];
   private readonly dialing = new Set<string>();
   private meshTimer: NodeJS.Timeout | undefined;
@@ -192,6 +195,19 @@ export class DevnetNode {
     });
   }
 
+  /**
+   * Relay off: the node leaves every relay topic (light nodes' relay meshes lose it), ignores
+   * gossip and relays nothing it is pushed; lightpush, filter and store keep serving. On: joins
+   * again. Survives `restart()`.
+   */
+  setRelay(enabled: boolean): Promise<void> {
+    return this.serialized(async () => {
+      this.relayOn = enabled;
+      this.runtime?.relay.setEnabled(enabled);
+      this.log.info(enabled ? "relay on" : "relay off");
+    });
+  }
+
   setFaults(protocol: FaultProtocol, patch: Partial<ProtocolFaults>): ProtocolFaults {
     return this.faults.set(protocol, patch);
   }
@@ -208,6 +224,14 @@ export class DevnetNode {
     if (relay === undefined) return 0;
     if (pubsubTopic !== undefined) return relay.peerCount(pubsubTopic);
     return Math.min(...servedPubsubTopics(this.shards).map((t) => relay.peerCount(t)));
+  }
+
+  /** Mesh peers on `pubsubTopic` (default: every served topic, minimum over them): where relayed messages are forwarded. */
+  relayMeshPeerCount(pubsubTopic?: string): number {
+    const relay = this.runtime?.relay;
+    if (relay === undefined || !relay.isEnabled) return 0;
+    if (pubsubTopic !== undefined) return relay.meshPeerCount(pubsubTopic);
+    return Math.min(...servedPubsubTopics(this.shards).map((t) => relay.meshPeerCount(t)));
   }
 
   /**
@@ -233,6 +257,7 @@ export class DevnetNode {
       multiaddr: this.multiaddr,
       running: runtime !== undefined,
       online: this.isOnline,
+      relay: this.relayOn,
       clusterId: this.shards.clusterId,
       shards: this.shards.shards,
       faults: this.faults.all(),
@@ -317,6 +342,7 @@ export class DevnetNode {
     });
     await libp2p.start();
     relay.start();
+    relay.setEnabled(this.relayOn);
     const bound = libp2p
       .getMultiaddrs()
       .map((ma) => ma.toOptions())

@@ -8,7 +8,10 @@
  * - the node subscribes to every pubsub topic it serves, so devnet nodes mesh with each other;
  * - an arriving message is validated like a lightpushed one: invalid -> Reject (not forwarded,
  *   the sender's score drops), `drop` knob -> Ignore; valid ones reach the node's pipeline after
- *   the `delay` knob.
+ *   the `delay` knob;
+ * - `setEnabled(false)` takes the node out of relay: it leaves every topic (its mesh peers are
+ *   pruned, its subscribers see it unsubscribe), ignores arriving gossip and publishes nothing,
+ *   until enabled again.
  */
 import { gossipsub, GossipSub } from "@chainsafe/libp2p-gossipsub";
 import { StrictNoSign, TopicValidatorResult, type Message, type PeerId, type PubSub } from "@libp2p/interface";
@@ -57,6 +60,7 @@ export function asGossipSub(service: PubSub): GossipSub {
 
 export class RelayService {
   private readonly topics: string[];
+  private enabled = true;
 
   constructor(
     private readonly ctx: NodeContext,
@@ -80,8 +84,27 @@ export class RelayService {
     this.pubsub.removeEventListener("message", this.onGossip);
   }
 
+  get isEnabled(): boolean {
+    return this.enabled;
+  }
+
+  /** Leave (false) or join again (true) every served topic; see the header. */
+  setEnabled(enabled: boolean): void {
+    if (enabled === this.enabled) return;
+    this.enabled = enabled;
+    for (const topic of this.topics) {
+      if (enabled) this.pubsub.subscribe(topic);
+      else this.pubsub.unsubscribe(topic);
+    }
+  }
+
   peerCount(pubsubTopic: string): number {
     return this.pubsub.getSubscribers(pubsubTopic).length;
+  }
+
+  /** Peers in this node's gossipsub mesh for the topic (what it forwards relayed messages to). */
+  meshPeerCount(pubsubTopic: string): number {
+    return this.pubsub.getMeshPeers(pubsubTopic).length;
   }
 
   totalPeers(): number {
@@ -90,6 +113,7 @@ export class RelayService {
 
   /** Publishes to the topic's peers; resolves with how many peers it was sent to. */
   async publish(pubsubTopic: string, encoded: Uint8Array): Promise<number> {
+    if (!this.enabled) return 0;
     const result = await this.pubsub.publish(pubsubTopic, encoded);
     return result.recipients.length;
   }
@@ -107,12 +131,13 @@ export class RelayService {
       this.ctx.log.warn("relay-invalid", `peer ${peer.toString()}: ${verdict.status} ${verdict.description}`);
       return TopicValidatorResult.Reject;
     }
-    if (this.ctx.faults.shouldDrop("relay")) return TopicValidatorResult.Ignore;
+    if (!this.enabled || this.ctx.faults.shouldDrop("relay")) return TopicValidatorResult.Ignore;
     return TopicValidatorResult.Accept;
   };
 
   private readonly onGossip = (event: CustomEvent<Message>): void => {
     const msg = event.detail;
+    if (!this.enabled) return;
     void (async () => {
       try {
         const message = proto_message.WakuMessage.decode(msg.data);

@@ -11,13 +11,28 @@ export interface NetworkStatus {
   startedAtMs?: number;
   /** Connected peers, and how many of them serve each protocol. */
   peers: { connected: number; lightpush: number; filter: number; store: number };
+  /**
+   * The delivery service's health checks: `relay` (the node runs relay and the mesh of every topic
+   * it relays on has at least `relay.minMeshPeers` peers; per topic in `relay.topics`), a
+   * `lightpush` peer, a `store` peer (confirms sends by hash); `filter` receives.
+   */
   availability: { relay: boolean; lightpush: boolean; filter: boolean; store: boolean };
+  relay: RelayHealth;
   /** Waku messages waiting for the network (delivery tasks + rate-limiter queue). */
   pendingDeliveries: number;
   nextWakeAtMs?: number;
   channels: number;
   /** Node restarts by this worker instance (settings changes and supervisor). */
   restarts: number;
+}
+
+/** Relay's health check: whether the node runs relay, the mesh it needs, each relayed topic's mesh now. */
+export interface RelayHealth {
+  enabled: boolean;
+  /** Mesh peers a topic needs before sends on it go by relay (gossipsub's Dlo by default). */
+  minMeshPeers: number;
+  /** Pubsub topics the node relays on (those of its channels' content topics) and their mesh size. */
+  topics: { pubsubTopic: string; meshPeers: number }[];
 }
 
 /** A connected peer as libp2p knows it (protocols from identify). */

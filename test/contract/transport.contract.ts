@@ -10,6 +10,9 @@
  *   the page size and the time range;
  * - availability reflects reality: a node that lost its peers says so, its publishes fail with a
  *   typed result (never a throw), listeners hear about it, and it recovers;
+ * - every method availability offers for a content topic (relay, lightpush) delivers a publish
+ *   to a subscriber and to the store (an adapter that relays offers relay for a topic once it
+ *   joined it, by subscribing); a method it does not offer fails with a typed result;
  * - unsubscribe stops delivery.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -23,6 +26,8 @@ export interface TransportFixture {
   /** Make `node` lose (false) or regain (true) every peer. */
   setOnline(node: Transport, online: boolean): Promise<void>;
   close(): Promise<void>;
+  /** The adapter relays: `a` offers relay for a topic it subscribed to (within the timeout). */
+  relays?: boolean;
 }
 
 export interface TransportContractOptions {
@@ -173,6 +178,33 @@ export function runTransportContract(
       expect(heard.at(-1)).toBe(true);
       stop();
       await publishOk(fixture.a, { contentTopic: topic, payload: bytes("back") });
+    });
+
+    it("delivers by every method availability offers for the topic, and fails the others with a typed result", async () => {
+      const topic = freshTopic();
+      const received: IncomingWakuMessage[] = [];
+      const unsubscribeB = await fixture.b.subscribe(topic, (m) => received.push(m));
+      // A relaying publisher joins the topic's mesh by subscribing.
+      const unsubscribeA = await fixture.a.subscribe(topic, () => undefined);
+      if (fixture.relays) await waitFor(() => (fixture.a.availability(topic).relay ? true : undefined), "relay for the topic");
+      const offered = fixture.a.availability(topic);
+      expect(offered.relay || offered.lightpush).toBe(true);
+      for (const method of ["relay", "lightpush"] as const) {
+        const result = await fixture.a.publish({ contentTopic: topic, payload: bytes(`by ${method}`) }, method);
+        if (!offered[method]) {
+          expect(result).toMatchObject({ ok: false, method });
+          continue;
+        }
+        if (!result.ok) throw new Error(`${method} publish failed: ${result.reason} ${result.detail}`);
+        expect(result.method).toBe(method);
+        await waitFor(() => received.find((m) => m.messageHash === result.messageHash), `delivery by ${method}`);
+        await waitFor(async () => {
+          const pages = await collect(fixture.b.queryStore({ kind: "hashes", contentTopic: topic, messageHashes: [result.messageHash] }));
+          return pages.flat().length > 0 ? true : undefined;
+        }, `the ${method} publish in the store`);
+      }
+      await unsubscribeA();
+      await unsubscribeB();
     });
 
     it("stops delivering after unsubscribe", async () => {

@@ -16,6 +16,14 @@ export type ProgressStage = (typeof PROGRESS_STAGES)[number];
 export const REQUEST_STAGES = [...PROGRESS_STAGES, "failed"] as const;
 export type RequestStage = (typeof REQUEST_STAGES)[number];
 
+/**
+ * How a Waku message went onto the network, in order of preference: relay (the extension's node
+ * gossips it to its relay mesh, when the user enabled relay and the mesh is healthy), else
+ * lightpush (a service node publishes it for us). A send's status says which in `via`.
+ */
+export const DELIVERY_PATHS = ["relay", "lightpush"] as const;
+export type DeliveryPath = (typeof DELIVERY_PATHS)[number];
+
 /** Position on the happy path (later is further); `failed` ranks below every other stage. */
 export const STAGE_RANK: Readonly<Record<RequestStage, number>> = { queued: 0, propagated: 1, stored: 2, acknowledged: 3, failed: -1 };
 

@@ -11,24 +11,29 @@
  *
  * Pure functions: the channel persists part states, and recomputes the request status from them.
  */
-import { STAGE_RANK, type RequestProgress, type RequestStage } from "../../shared/stages.js";
+import { DELIVERY_PATHS, STAGE_RANK, type DeliveryPath, type RequestProgress, type RequestStage } from "../../shared/stages.js";
 
 /** Stage of one part (Waku message) of a request: the request stages, in their one order. */
 export type PartStage = RequestStage;
 
-/** `progress`: on requests carried by more than one part, how far the parts got. */
+/**
+ * `progress`: on requests carried by more than one part, how far the parts got. `via`: the
+ * delivery paths by which a peer last took its parts (relay first), once one did.
+ */
 export type RequestStatus =
-  | { state: "queued"; requestId: string; parts: number; progress?: RequestProgress }
-  | { state: "propagated"; requestId: string; parts: number; progress?: RequestProgress }
-  | { state: "stored"; requestId: string; parts: number; progress?: RequestProgress }
-  | { state: "acknowledged"; requestId: string; parts: number; ackedBy: string[]; progress?: RequestProgress }
-  | { state: "failed"; requestId: string; parts: number; reason: string; progress?: RequestProgress };
+  | { state: "queued"; requestId: string; parts: number; progress?: RequestProgress; via?: DeliveryPath[] }
+  | { state: "propagated"; requestId: string; parts: number; progress?: RequestProgress; via?: DeliveryPath[] }
+  | { state: "stored"; requestId: string; parts: number; progress?: RequestProgress; via?: DeliveryPath[] }
+  | { state: "acknowledged"; requestId: string; parts: number; ackedBy: string[]; progress?: RequestProgress; via?: DeliveryPath[] }
+  | { state: "failed"; requestId: string; parts: number; reason: string; progress?: RequestProgress; via?: DeliveryPath[] };
 
 export interface PartState {
   stage: PartStage;
   /** Participants known to have acknowledged this part (SDS sender ids), where known. */
   ackedBy?: readonly string[];
   failureReason?: string;
+  /** How a peer last took this part (relay or lightpush), once one did. */
+  method?: DeliveryPath;
 }
 
 /**
@@ -37,7 +42,12 @@ export interface PartState {
  */
 export function aggregateRequestStatus(requestId: string, parts: readonly PartState[], needed: number): RequestStatus {
   const status = aggregateState(requestId, parts, needed);
-  return parts.length > 1 ? { ...status, progress: progressOf(parts, needed) } : status;
+  const via = DELIVERY_PATHS.filter((path) => parts.some((part) => part.method === path));
+  return {
+    ...status,
+    ...(parts.length > 1 ? { progress: progressOf(parts, needed) } : {}),
+    ...(via.length > 0 ? { via } : {}),
+  };
 }
 
 /** How many of the parts reached each stage (see `RequestProgress`). */

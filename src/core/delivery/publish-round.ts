@@ -27,7 +27,8 @@ export async function publishOnce(transport: Pick<Transport, "publish">, message
 
 export async function publishRound(deps: TaskWorkDeps, task: DeliveryTask, early?: EarlyPublish): Promise<void> {
   const { transport, options, random, endings } = deps;
-  const plan = planMethods(transport.availability());
+  // Relay health is per pubsub topic: ask about this message's route.
+  const plan = planMethods(transport.availability(task.message.contentTopic));
   const errors: string[] = [];
   // A publish started early counts as this round's first try; the round goes on from there.
   const methods = early ? [early.method, ...plan.methods.filter((m) => m !== early.method)] : plan.methods;
@@ -81,9 +82,12 @@ async function onPropagated(deps: TaskWorkDeps, task: DeliveryTask, result: Extr
   const checkAtMs = storeCheck
     ? now + Math.max(options.storeCheckDelayMs, task.storeMisses > 0 ? backoffDelayMs(task.storeMisses, options.backoff, random) : 0)
     : undefined;
+  const previousMethod = task.method;
   const first = markPropagated(task, result.method, now, checkAtMs);
   await endings.persist([task]);
-  if (first) {
+  // Again when a republish went another way (relay lost its mesh, lightpush took it): the status
+  // says which path carried the message.
+  if (first || previousMethod !== result.method) {
     endings.emit({
       type: "propagated",
       messageHash: task.messageHash,

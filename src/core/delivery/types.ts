@@ -68,6 +68,7 @@ export interface DeliveryTask {
   background?: true;
 }
 
+/** `propagated` comes when a peer first took the message, and again when a republish went by another method. */
 export type DeliveryEvent =
   | {
       type: "propagated";

@@ -14,6 +14,8 @@
  *   re-subscribes and queries the store on start. What the network stored stays queryable.
  */
 
+import type { DeliveryPath } from "../../shared/stages.js";
+
 /** A Waku message as the core sends it. Timestamp is filled in by the transport if absent. */
 export interface OutgoingWakuMessage {
   contentTopic: string;
@@ -40,7 +42,8 @@ export interface IncomingWakuMessage {
   messageHash: string;
 }
 
-export type DeliveryMethod = "relay" | "lightpush";
+/** Relay or lightpush: the page API's `DeliveryPath` (one list, in packages/client/src/stages.ts). */
+export type DeliveryMethod = DeliveryPath;
 
 export type PublishFailureReason =
   | "no_peers" // no peer offers the method right now: try another method or later
@@ -84,8 +87,12 @@ export interface Transport {
    * Throws on transport failure.
    */
   queryStore(query: StoreQuery): AsyncIterable<IncomingWakuMessage[]>;
-  /** Which methods have a usable peer right now. */
-  availability(): Availability;
+  /**
+   * Which methods have a usable peer right now. Relay health is per pubsub topic: given the
+   * content topic a message goes to, `relay` says whether *its* route is healthy; without one,
+   * whether every topic the node relays on is (false when it relays on none).
+   */
+  availability(contentTopic?: string): Availability;
   /** Called whenever availability may have changed (peer connect/disconnect). Returns an unsubscribe. */
   onAvailabilityChange(listener: (availability: Availability) => void): () => void;
 }
