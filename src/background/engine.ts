@@ -20,6 +20,7 @@ import type { Availability } from "../core/ports/transport.js";
 import type { IdbStores } from "../storage/idb-stores.js";
 import type { SiteChannelStore } from "../storage/idb-site-channels.js";
 import { WakuTransport } from "../transport/waku-transport.js";
+import { RELAY_MIN_MESH_PEERS } from "../transport/waku-relay.js";
 import { productionCoreAdapters } from "./core-adapters.js";
 import { tracedCoreDeps } from "./stage-trace.js";
 import type { ChannelEngine } from "./core-backend.js";
@@ -129,6 +130,7 @@ export class WakuEngine implements ChannelEngine {
         store: running ? count([running.node.store.multicodec]) : 0,
       },
       availability,
+      relay: running?.transport.relayHealth() ?? { enabled: false, minMeshPeers: RELAY_MIN_MESH_PEERS, topics: [] },
       pendingDeliveries: running?.manager.pendingDeliveries() ?? 0,
       ...(running?.manager.nextWakeAtMs() !== undefined ? { nextWakeAtMs: running.manager.nextWakeAtMs() } : {}),
       channels: running?.manager.knownChannelCount() ?? 0,

@@ -98,9 +98,11 @@ export function extensionRequestHandler(deps: ExtensionRequestDeps): ExtensionRe
             throw new ReliableChannelError("InvalidParams", `bootstrap peer "${address}" is not a dialable multiaddr: ${String(error)}`);
           }
         }
+        const before = await loadSettings();
         await chrome.storage.local.set({ [NETWORK_SETTINGS_KEY]: settings });
-        // Peers remembered from the previous network would only be dialed in vain.
-        await chrome.storage.local.remove(KNOWN_PEERS_STORAGE_KEY);
+        // Peers remembered from the previous network would only be dialed in vain (turning relay
+        // on or off keeps the network, and its peers).
+        if (before.bootstrapPeers.join("\n") !== settings.bootstrapPeers.join("\n")) await chrome.storage.local.remove(KNOWN_PEERS_STORAGE_KEY);
         // Outbox, SDS state and delivery tasks are in IndexedDB: the new node picks them up.
         await engine.restart("network settings changed");
         return { kind: "ok" } satisfies AckResponse;

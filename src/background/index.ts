@@ -44,6 +44,7 @@ const engine = new WakuEngine({
       privateKey,
       peerCache,
       knownPeers: peerCache.addresses(),
+      relay: settings.relay === true,
     });
   },
 });

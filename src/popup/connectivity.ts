@@ -1,5 +1,6 @@
 /**
- * Connectivity at a glance: which network, node health, peers per protocol, what is pending,
+ * Connectivity at a glance: which network, node health, peers per protocol, the delivery health
+ * checks (relay mesh, lightpush peer, store peer) that pick each send's path, what is pending,
  * and the last error.
  */
 import type { ConnectedPeer, NetworkStatus } from "../shared/inspector-views.js";
@@ -43,6 +44,7 @@ export function renderConnectivity(root: HTMLElement, { status, peers, settings 
   root.replaceChildren(
     health,
     renderNetwork(settings),
+    renderHealthChecks(status),
     h(
       "ul",
       { className: "protocols", attrs: { "aria-label": "Connected peers per protocol" } },
@@ -82,6 +84,30 @@ function renderNetwork(settings: NetworkSettings | undefined): HTMLElement {
     { className: "network", dataset: { network: "custom" } },
     h("p", {}, "Network: ", h("strong", {}, "custom"), ` — ${plural(settings.bootstrapPeers.length, "bootstrap peer")}:`),
     h("ul", { className: "addresses" }, ...settings.bootstrapPeers.map((address) => h("li", { title: address }, h("code", {}, address)))),
+  );
+}
+
+/** The three checks the delivery service picks a send's path by, in its order of preference. */
+function renderHealthChecks(status: NetworkStatus): HTMLElement {
+  const { relay, availability } = status;
+  const thinnest = relay.topics.reduce<number | undefined>((min, topic) => (min === undefined ? topic.meshPeers : Math.min(min, topic.meshPeers)), undefined);
+  const relayDetail = !relay.enabled
+    ? "off (settings)"
+    : relay.topics.length === 0
+      ? "no topic yet"
+      : `mesh ${thinnest ?? 0}/${relay.minMeshPeers}`;
+  const relayTitle = !relay.enabled
+    ? "Relay is off: sends go by lightpush. Turn it on under Settings → Network."
+    : relay.topics.map((topic) => `${topic.pubsubTopic}: ${plural(topic.meshPeers, "mesh peer")} (needs ${relay.minMeshPeers})`).join("\n") ||
+      "Relay is on; it joins a topic's mesh once a channel on it is open.";
+  const check = (name: string, ok: boolean | "off", detail: string, title: string): HTMLElement =>
+    h("li", { className: "check", dataset: { check: name, ok: String(ok) }, title }, h("b", {}, name), h("span", {}, detail));
+  return h(
+    "ul",
+    { className: "checks", attrs: { "aria-label": "Delivery health checks" } },
+    check("relay", relay.enabled ? availability.relay : "off", relayDetail, relayTitle),
+    check("lightpush", availability.lightpush, availability.lightpush ? "peer ready" : "no peer", "A lightpush peer: the fallback (or only) way to send."),
+    check("store", availability.store, availability.store ? "peer ready" : "no peer", "A store peer confirms each sent message by a query for its hash."),
   );
 }
 

@@ -1,5 +1,5 @@
 // Popup settings, network: public Waku or custom bootstrap multiaddrs (one per line), checked
-// here first so a mistake is explained next to the field; the worker checks again.
+// here first so a mistake is explained next to the field (the worker checks again), and relay on/off.
 import { multiaddr } from "@multiformats/multiaddr";
 import { MAX_BOOTSTRAP_PEERS } from "../shared/limits.js";
 import type { NetworkSettings } from "../shared/network-settings.js";
@@ -34,6 +34,7 @@ export function parseBootstrapText(text: string): { peers: string[] } | { error:
 const networkForm = document.getElementById("network-form") as HTMLFormElement;
 const bootstrap = document.getElementById("bootstrap") as HTMLTextAreaElement;
 const bootstrapError = document.getElementById("bootstrap-error") as HTMLParagraphElement;
+const relayBox = document.getElementById("relay") as HTMLInputElement;
 const networkResult = document.getElementById("network-result") as HTMLOutputElement;
 function chosenNetwork(): "public" | "custom" {
   return (networkForm.elements.namedItem("network") as RadioNodeList).value === "custom" ? "custom" : "public";
@@ -51,6 +52,7 @@ export function fillNetwork(settings: NetworkSettings): void {
   (networkForm.elements.namedItem("network") as RadioNodeList).value = custom ? "custom" : "public";
   bootstrap.value = settings.bootstrapPeers.join("\n");
   bootstrap.disabled = !custom;
+  relayBox.checked = settings.relay === true;
 }
 
 /** A line under the network form (e.g. why the settings could not be loaded). */
@@ -74,7 +76,7 @@ async function saveNetwork(onSaved: () => void): Promise<void> {
   networkResult.textContent = "";
   let settings: NetworkSettings;
   if (chosenNetwork() === "public") {
-    settings = { bootstrapPeers: [] };
+    settings = { bootstrapPeers: [], ...(relayBox.checked ? { relay: true } : {}) };
   } else {
     const parsed = parseBootstrapText(bootstrap.value);
     if ("error" in parsed) {
@@ -82,7 +84,7 @@ async function saveNetwork(onSaved: () => void): Promise<void> {
       bootstrap.focus();
       return;
     }
-    settings = { bootstrapPeers: parsed.peers };
+    settings = { bootstrapPeers: parsed.peers, ...(relayBox.checked ? { relay: true } : {}) };
   }
   showNetworkError(undefined);
   const button = networkForm.querySelector("button[type=submit]") as HTMLButtonElement;
@@ -92,7 +94,9 @@ async function saveNetwork(onSaved: () => void): Promise<void> {
     const answer = await ask<AckResponse>({ kind: "network:set", settings }, 30_000);
     if (answer.kind === "error") throw new Error(answer.error.message);
     fillNetwork(settings);
-    networkResult.textContent = settings.bootstrapPeers.length === 0 ? "Saved: public Waku network." : `Saved: ${settings.bootstrapPeers.length} bootstrap peer(s).`;
+    networkResult.textContent =
+      (settings.bootstrapPeers.length === 0 ? "Saved: public Waku network" : `Saved: ${settings.bootstrapPeers.length} bootstrap peer(s)`) +
+      (settings.relay === true ? ", relay on." : ".");
     networkResult.dataset.state = "saved";
     onSaved();
   } catch (error) {
