@@ -474,7 +474,10 @@ export class CoreChannelBackend implements ChannelBackend {
 }
 
 export function toApiStatus(channelId: string, status: CoreRequestStatus): RequestStatus {
-  const progress = status.progress !== undefined ? { progress: { ...status.progress } } : {};
+  const progress = {
+    ...(status.progress !== undefined ? { progress: { ...status.progress } } : {}),
+    ...(status.via !== undefined ? { via: [...status.via] } : {}),
+  };
   switch (status.state) {
     case "queued":
     case "propagated":

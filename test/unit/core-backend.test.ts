@@ -73,7 +73,8 @@ describe("CoreChannelBackend", () => {
     expect(first).toMatchObject({ type: "message", message: { channelId: "room", cursor: "1", senderId: infoA.participantId, fromSelf: false } });
 
     await waitUntil(async () => (await alice.backend.status(A, ids[4]!))?.state === "acknowledged", "acknowledged", 15_000);
-    expect(await alice.backend.status(A, ids[4]!)).toEqual({ requestId: ids[4], channelId: "room", state: "acknowledged", ackedBy: [infoB.participantId] });
+    // The loopback network offers relay, which the delivery service prefers: `via` says so.
+    expect(await alice.backend.status(A, ids[4]!)).toEqual({ requestId: ids[4], channelId: "room", state: "acknowledged", ackedBy: [infoB.participantId], via: ["relay"] });
     const states = atAlice.flatMap((e) => (e.type === "status" && e.status.requestId === ids[0] ? [e.status.state] : []));
     // In order (a state the request passed before its first event, e.g. queued while the publish
     // raced the outbox commit, is not repeated), ending acknowledged.
@@ -361,6 +362,7 @@ describe("CoreChannelBackend", () => {
     expect(toApiStatus("c", { state: "queued", requestId: "r", parts: 1 })).toEqual({ requestId: "r", channelId: "c", state: "queued" });
     expect(toApiStatus("c", { state: "failed", requestId: "r", parts: 2, reason: "too big" })).toEqual({ requestId: "r", channelId: "c", state: "failed", reason: "too big" });
     expect(toApiStatus("c", { state: "acknowledged", requestId: "r", parts: 1, ackedBy: ["x"] })).toEqual({ requestId: "r", channelId: "c", state: "acknowledged", ackedBy: ["x"] });
+    expect(toApiStatus("c", { state: "stored", requestId: "r", parts: 2, via: ["relay", "lightpush"] })).toEqual({ requestId: "r", channelId: "c", state: "stored", via: ["relay", "lightpush"] });
     expect([parseCursor(null), parseCursor("12"), parseCursor("abc.1"), parseCursor("-1")]).toEqual([0, 12, 0, 0]);
   });
 });

@@ -49,4 +49,11 @@ describe("aggregateRequestStatus", () => {
     expect(progressFraction({ parts: 5, needed: 3, propagated: 5, stored: 5, acknowledged: 4, failed: 0 })).toBe(1);
     expect(describeProgress({ parts: 5, needed: 3, propagated: 3, stored: 2, acknowledged: 1, failed: 1 })).toBe("segments sent 3/5, stored 2, acknowledged 1, failed 1");
   });
+
+  it("says which paths took the request's parts onto the network (relay first), once one did", () => {
+    expect(aggregateRequestStatus("r", [part("queued")], 1)).not.toHaveProperty("via");
+    expect(aggregateRequestStatus("r", [{ stage: "stored", method: "relay" }], 1)).toEqual({ state: "stored", requestId: "r", parts: 1, via: ["relay"] });
+    const mixed: PartState[] = [{ stage: "propagated", method: "lightpush" }, { stage: "stored", method: "relay" }, part("queued")];
+    expect(aggregateRequestStatus("r", mixed, 2).via).toEqual(["relay", "lightpush"]);
+  });
 });

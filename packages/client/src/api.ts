@@ -42,7 +42,7 @@ export { DEFAULT_CHANNEL_RETENTION, CHANNEL_RETENTION_BOUNDS, SETTLED_REQUEST_RE
  * Stable error codes by name (`ProviderErrorCode.Unauthorized === 4100`); what each means is
  * documented on its entry in error-codes.ts.
  */
-import type { RequestProgress } from "./stages.js";
+import type { DeliveryPath, RequestProgress } from "./stages.js";
 import { SYNC_IDS_LISTED, type SyncStatus, type SyncSummary } from "./sync-state.js";
 import { ErrorCodes as ProviderErrorCode, type ErrorName as ProviderErrorName } from "./error-codes.js";
 export { ProviderErrorCode, type ProviderErrorName };
@@ -130,17 +130,21 @@ export interface SendResult {
  * Delivery state of one send, in order queued -> propagated -> stored -> acknowledged, or failed.
  * A send carried by several Waku messages (a payload over one message's size, sent as segments)
  * also has `progress`, and gets a `status` event each time one of its parts moves on (the state
- * may stay the same between two of them).
+ * may stay the same between two of them). `via` says which path took it onto the network:
+ * "relay" (the extension's relay mesh, when the user enabled relay) or "lightpush", both for a
+ * send whose parts went different ways; absent until a peer took it.
  */
 export type RequestStatus =
-  | { requestId: string; channelId: string; state: "queued"; progress?: RequestProgress }
-  | { requestId: string; channelId: string; state: "propagated"; progress?: RequestProgress }
-  | { requestId: string; channelId: string; state: "stored"; progress?: RequestProgress }
-  | { requestId: string; channelId: string; state: "acknowledged"; ackedBy: string[]; progress?: RequestProgress }
-  | { requestId: string; channelId: string; state: "failed"; reason: string; progress?: RequestProgress };
+  | { requestId: string; channelId: string; state: "queued"; progress?: RequestProgress; via?: DeliveryPath[] }
+  | { requestId: string; channelId: string; state: "propagated"; progress?: RequestProgress; via?: DeliveryPath[] }
+  | { requestId: string; channelId: string; state: "stored"; progress?: RequestProgress; via?: DeliveryPath[] }
+  | { requestId: string; channelId: string; state: "acknowledged"; ackedBy: string[]; progress?: RequestProgress; via?: DeliveryPath[] }
+  | { requestId: string; channelId: string; state: "failed"; reason: string; progress?: RequestProgress; via?: DeliveryPath[] };
 
 /** How far the parts (segments) of a large send got; see `RequestStatus`. Defined in stages.ts. */
 export type { RequestProgress };
+/** How a send went onto the network (`RequestStatus.via`): "relay" or "lightpush". Defined in stages.ts. */
+export type { DeliveryPath };
 
 export type RequestState = RequestStatus["state"];
 

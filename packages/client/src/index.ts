@@ -16,7 +16,7 @@ export {
   PROMPT_GONE_GRACE_MS,
   SENDS_IN_PROGRESS,
 } from "./limits.js";
-export { PROGRESS_STAGES, REQUEST_STAGES, STAGE_RANK, progressFraction, describeProgress, type ProgressStage, type RequestStage } from "./stages.js";
+export { DELIVERY_PATHS, PROGRESS_STAGES, REQUEST_STAGES, STAGE_RANK, progressFraction, describeProgress, type DeliveryPath, type ProgressStage, type RequestStage } from "./stages.js";
 export { syncStatusOf } from "./sync-state.js";
 export { ReliableChannelProviderError, isProviderError, fromUnknown, errorNameOf, type ProviderErrorLike } from "./errors.js";
 export {
