@@ -26,6 +26,7 @@ import { machineInfo, Markdown } from "./lib/report.js";
 import { fmtBytes, fmtNum, fmtRatio, median, metric, roundRatios } from "./lib/stats.js";
 import { acceptMarkdown, e2eMarkdown, runAccept, runE2e, type ThroughputResults } from "./lib/throughput.js";
 import { runWire, wireMarkdown, type WireResults } from "./lib/wire.js";
+import { DEFAULT_SDS_PARAMS } from "../src/core/sds/params.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const quick = process.env.BENCH_QUICK === "1";
@@ -219,10 +220,10 @@ if (observations.length > 0) {
   report.bullets(observations);
   report.para(
     `Mechanism (diagnosed while building this benchmark, by reading both sides' SDS records on the devnet): the ` +
-      `receiver's first ack sync goes out while the burst is still arriving; it carries the newest 16 ids in its ` +
+      `receiver's first ack sync goes out while the burst is still arriving; it carries the newest ${DEFAULT_SDS_PARAMS.causalHistorySize} ids in its ` +
       `causal history and all ids so far in its bloom filter (1 bloom hit each). The next sync, after the rest ` +
       `arrived, is the second bloom carrier for the backlog and clears the receiver's ack debt; the ids delivered ` +
-      `between the two syncs and outside the last 16 have one bloom hit only. The sender's resends of those ` +
+      `between the two syncs and outside the last ${DEFAULT_SDS_PARAMS.causalHistorySize} have one bloom hit only. The sender's resends of those ` +
       `reach the receiver as duplicates, which create no new ack debt, so they stay unacknowledged until the ` +
       `receiver's idle sync (5-10 min) or its next message. Reproduced in about 1 of 4 runs of a 100-message ` +
       `burst on the devnet.`,

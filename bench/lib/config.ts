@@ -34,7 +34,7 @@ export function benchConfig(quick: boolean): BenchConfig {
     e2e: size({ small: 40, large: 6, rounds: 2 }, { small: 300, large: 30, rounds: 8 }),
     wire: { history: 200 },
     tradeoff: {
-      // Our defaults among them (DEFAULT_SDS_PARAMS: history 16, bloom capacity 600), so the bold row is real.
+      // Our defaults among them (DEFAULT_SDS_PARAMS: history 8, bloom capacity 1,000), so the bold row is real.
       histories: [4, DEFAULT_SDS_PARAMS.causalHistorySize, 64],
       capacities: size([DEFAULT_SDS_PARAMS.bloom.capacity], [250, DEFAULT_SDS_PARAMS.bloom.capacity, 4_000]),
       warmupHistory: size(40, 200),

@@ -6,17 +6,20 @@
  * message plus ~110 B per history entry x 200 = 41.7 KB for a 1 KiB message.
  *
  * Defaults and why:
- * - causalHistorySize 16: ~88 B per entry with our 32-hex-char ids (~120 B with @waku/sds's
- *   64-char ids) => 1.4-1.9 KB. Causal history is the deterministic ack and the only way a
- *   receiver learns which ids it is missing (with their retrieval hints); 16 covers every
- *   message of a quiet channel and, in a burst, the bloom acks the rest while dependency
- *   retrieval recurses through the history of retrieved messages.
+ * - causalHistorySize 8: ~88 B per entry with our 32-hex-char ids (~120 B with @waku/sds's
+ *   64-char ids) => ~0.7 KB. Causal history is the deterministic ack and the only way a
+ *   receiver learns which ids it is missing (with their retrieval hints); 8 covers the messages
+ *   of a quiet channel and, in a burst, the bloom acks the rest while dependency retrieval
+ *   recurses through the history of retrieved messages. 16 cost ~700 B more per message and
+ *   put a 1 KiB message at 2,844 B on the wire, over the 2.5 KB target; 8 gives 2,332 B
+ *   (bench/REPORT-core.md section 3) with the 1,000-message devnet burst still all
+ *   acknowledged within 10 s (section 5). Shrinking the bloom filter instead (600 ids) also met
+ *   the byte target, but left a 1,000-message burst partly unacknowledged: ids that fell out
+ *   of the receiver's filter between its two ack syncs got only one bloom hit.
  * - bloom "auto" (compact unless a @waku/sds peer takes part; see `bloom-port.ts`), capacity
- *   600, error rate 0.001: k = 10, 8,627 bits = 1,079 B, so a 1 KiB message costs ~2.1 KB on
- *   the wire among extension participants (the target is 2.5 KB; 1,000 ids cost 1,880 B and
- *   missed it). It holds the newest 600 ids we received/sent: a 500-message burst, or the
- *   first resend interval of a channel doing tens of messages per second; ids older than it
- *   are acknowledged by causal history or resent (never lost). 0.001 matches @waku/sds's rate; with two hits required
+ *   1,000, error rate 0.001: k = 10, 15,000 bits = 1,880 B. It holds the newest 1,000 ids we
+ *   received/sent, i.e. the whole resend window of a channel doing a few messages per second.
+ *   0.001 matches @waku/sds's rate; with two hits required
  *   (possibleAckThreshold) a false ack needs two false positives. A false ack is not a loss:
  *   the receiver still learns the id from later causal histories and retrieves it by hint.
  *   See `bloom-port.ts` for why it travels outside field 12.
@@ -129,8 +132,8 @@ export interface RepairParams {
 }
 
 export const DEFAULT_SDS_PARAMS: SdsParams = {
-  causalHistorySize: 16,
-  bloom: { placement: "auto", capacity: 600, errorRate: 0.001 },
+  causalHistorySize: 8,
+  bloom: { placement: "auto", capacity: 1_000, errorRate: 0.001 },
   possibleAckThreshold: 2,
   resend: { initialDelayMs: 8_000, multiplier: 2, maxDelayMs: 600_000, maxTransmissions: 12, jitter: 0.2 },
   ackSyncDelay: { minMs: 500, maxMs: 3_000 },
