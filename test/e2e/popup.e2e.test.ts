@@ -113,6 +113,11 @@ describe("toolbar popup (real popup page, devnet, two profiles)", () => {
     }
     expect(await popup.locator("#node-state").getAttribute("data-state")).toBe("running");
     expect(await popup.locator("#connectivity .addresses li").count()).toBe(devnet.multiaddrs().length);
+    // The delivery health checks: relay off by default, a lightpush and a store peer ready.
+    const checks = popup.locator("#connectivity .checks");
+    await expect.poll(() => checks.locator('[data-check="lightpush"]').getAttribute("data-ok"), { timeout: 20_000 }).toBe("true");
+    await expect.poll(() => checks.locator('[data-check="store"]').getAttribute("data-ok"), { timeout: 20_000 }).toBe("true");
+    expect(await checks.locator('[data-check="relay"]').getAttribute("data-ok")).toBe("off");
   });
 
   it("counts reach acknowledged, the badge clears, and a request's timeline shows every step", async () => {
@@ -147,6 +152,22 @@ describe("toolbar popup (real popup page, devnet, two profiles)", () => {
     expect(await popup.locator("#worker-status").getAttribute("data-state")).toBe("ok");
     await watch.detach();
     await cdp.detach();
+  });
+
+  it("relay switched on in Settings: its health check shows the mesh, and with too thin a mesh sends still go (by lightpush)", async () => {
+    await popup.locator("#settings > summary").scrollIntoViewIfNeeded();
+    if (!(await popup.locator("#relay").isVisible())) await popup.locator("#settings > summary").click();
+    await popup.locator("#relay").check();
+    await popup.locator("#network-form button[type=submit]").click();
+    await expect.poll(() => popup.locator("#network-result").textContent(), { timeout: 30_000 }).toContain("relay on");
+    const relay = popup.locator('#connectivity .checks [data-check="relay"]');
+    // One devnet node: the room's topic has a mesh of at most 1, under the 4 relay needs.
+    await expect.poll(() => relay.locator("span").textContent(), { timeout: 30_000 }).toMatch(/^mesh [01]\/4$/);
+    expect(await relay.getAttribute("data-ok")).toBe("false");
+    const [fifth] = await sendAll(sender, ["five"]);
+    await expect.poll(() => count("acknowledged"), { timeout: 45_000, interval: 500 }).toBe("5");
+    const status = await sender.evaluate((requestId) => window.reliableChannel!.request({ method: "rc_getStatus", params: { requestId } }), fifth!);
+    expect(status.via).toEqual(["lightpush"]);
   });
 
   it("revoking the site removes it from the approved list; its channels go once settled, or at once on Discard", async () => {
