@@ -106,29 +106,33 @@ export class IdbSdsStore implements SdsStore {
     }
   }
 
-  async loadOutgoingContent(channelId: string, messageIds: readonly MessageId[]): Promise<Map<MessageId, Uint8Array>> {
-    try {
-      const tx = this.db.transaction("sdsOutgoingContent", "readonly");
-      const records = await Promise.all(messageIds.map((messageId) => tx.store.get([channelId, messageId])));
-      await tx.done;
-      const contents = new Map<MessageId, Uint8Array>();
-      for (const record of records) if (record !== undefined && record.content.length > 0) contents.set(record.messageId, record.content);
-      return contents;
-    } catch (error) {
-      throw storageError(error, `loading outgoing content of ${channelId}`);
-    }
+  loadOutgoingContent(channelId: string, messageIds: readonly MessageId[]): Promise<Map<MessageId, Uint8Array>> {
+    return this.loadBytesByMessage("sdsOutgoingContent", channelId, messageIds, (record) => record.content, "outgoing content");
   }
 
-  async loadRepairBytes(channelId: string, messageIds: readonly MessageId[]): Promise<Map<MessageId, Uint8Array>> {
+  loadRepairBytes(channelId: string, messageIds: readonly MessageId[]): Promise<Map<MessageId, Uint8Array>> {
+    return this.loadBytesByMessage("sdsRepairBytes", channelId, messageIds, (record) => record.bytes, "repair copies");
+  }
+
+  /** The non-empty bytes kept apart from the state for these messages, read in one transaction. */
+  private async loadBytesByMessage<S extends "sdsOutgoingContent" | "sdsRepairBytes">(
+    storeName: S,
+    channelId: string,
+    messageIds: readonly MessageId[],
+    bytesOf: (record: ReliableChannelDB[S]["value"]) => Uint8Array,
+    what: string,
+  ): Promise<Map<MessageId, Uint8Array>> {
     try {
-      const tx = this.db.transaction("sdsRepairBytes", "readonly");
+      const tx = this.db.transaction(storeName, "readonly");
       const records = await Promise.all(messageIds.map((messageId) => tx.store.get([channelId, messageId])));
       await tx.done;
       const found = new Map<MessageId, Uint8Array>();
-      for (const record of records) if (record !== undefined && record.bytes.length > 0) found.set(record.messageId, record.bytes);
+      for (const record of records) {
+        if (record !== undefined && bytesOf(record).length > 0) found.set(record.messageId, bytesOf(record));
+      }
       return found;
     } catch (error) {
-      throw storageError(error, `loading repair copies of ${channelId}`);
+      throw storageError(error, `loading ${what} of ${channelId}`);
     }
   }
 

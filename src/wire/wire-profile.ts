@@ -16,7 +16,7 @@
  */
 import type { Keccak256 } from "../core/segmentation/segmenter.js";
 import type { NewMessageIdInput, WireProfile } from "../core/channel/wire-profile.js";
-import { bytesToHex, equalBytes } from "../shared/bytes.js";
+import { bytesToHex, concatBytes, equalBytes } from "../shared/bytes.js";
 import { NimSdsCodec } from "./nim-sds-codec.js";
 
 /** The logos-delivery wire-format marker (`LipWireReliableChannelVersion`, reliable_channel.nim). */
@@ -29,13 +29,7 @@ const utf8 = new TextEncoder();
  * keccak256(sender id ‖ decimal wrap time in ns ‖ content), unique per wrap.
  */
 export function nimMessageId(keccak256: Keccak256, input: NewMessageIdInput): string {
-  const sender = utf8.encode(input.senderId);
-  const time = utf8.encode(input.nowNs.toString(10));
-  const data = new Uint8Array(sender.length + time.length + input.content.length);
-  data.set(sender, 0);
-  data.set(time, sender.length);
-  data.set(input.content, sender.length + time.length);
-  return bytesToHex(keccak256(data));
+  return bytesToHex(keccak256(concatBytes([utf8.encode(input.senderId), utf8.encode(input.nowNs.toString(10)), input.content])));
 }
 
 /** The logos-delivery format (`keccak256` is the channel's keccak-256 port). */

@@ -117,8 +117,8 @@ export async function findPage(firefox: FirefoxWithExtension, part: string, time
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     for (const page of await firefox.browser.pages()) {
-      const href = await page.evaluate(() => location.href).catch(() => "");
-      if (href.includes(part) && (await page.evaluate(() => document.readyState).catch(() => "")) === "complete") return page;
+      const at = await page.evaluate(() => ({ href: location.href, state: document.readyState })).catch(() => undefined);
+      if (at?.href.includes(part) && at.state === "complete") return page;
     }
     if (Date.now() > deadline) throw new Error(`no page at a URL containing ${part} within ${timeoutMs} ms`);
     await new Promise((done) => setTimeout(done, 200));
