@@ -82,6 +82,9 @@ describe("permission prompt spam and stale approvals", () => {
     console.log(`[figure] reload-and-deny loop: ${prompts.opened} prompt window(s) in 10 s over ${loads} page loads`);
     expect(prompts.opened).toBe(1);
     expect(loads).toBeGreaterThan(5); // the loop really ran: each load was refused at once
+    // Stop the loop before closing: closing a page that reloads back to back can hang the driver
+    // (seen once in CI: page.close() past 20 s), so its reloads now fail at once instead.
+    await withDeadline(page.route("**/*", (route) => route.abort()), 20_000, "stopping the reload loop");
     await withDeadline(page.close({ runBeforeUnload: false }), 20_000, "closing the reloading page");
 
     // A fresh page of the site is refused at once, without a window, and says why.
